@@ -1,0 +1,35 @@
+package graph
+
+import "github.com/mediagraph/mediagraph/internal/media"
+
+// ImageConnection is a page of a user's gallery. It keeps its query so that
+// totalCount is counted only when a client asks for it.
+type ImageConnection struct {
+	Edges    []ImageEdge
+	PageInfo PageInfo
+	query    media.ImageQuery
+}
+
+// ImageEdge is one image of a page, with its cursor.
+type ImageEdge struct {
+	Cursor string
+	Node   media.Image
+}
+
+// PageInfo follows the Relay cursor rules.
+type PageInfo struct {
+	HasNextPage bool
+	EndCursor   *string
+}
+
+func newConnection(page media.ImagePage, q media.ImageQuery) *ImageConnection {
+	c := &ImageConnection{Edges: make([]ImageEdge, len(page.Images)), query: q}
+	for i, img := range page.Images {
+		c.Edges[i] = ImageEdge{Cursor: media.Cursor{CreatedAt: img.CreatedAt, ID: img.ID}.String(), Node: img}
+	}
+	c.PageInfo.HasNextPage = page.HasNext
+	if n := len(c.Edges); n > 0 {
+		c.PageInfo.EndCursor = &c.Edges[n-1].Cursor
+	}
+	return c
+}

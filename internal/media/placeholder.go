@@ -1,0 +1,41 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// PlaceholderFunc makes the data: URI of a tiny blurred preview from an
+// image's bytes, given its format and EXIF orientation.
+type PlaceholderFunc func(r io.Reader, format string, orientation int) (string, error)
+
+// Placeholder returns the image's tiny blurred preview, making and keeping it
+// the first time it is asked for. Decoding pixels is far slower than storing
+// bytes, so uploads do not wait for it; concurrent first requests make it once.
+func (s *Service) Placeholder(ctx context.Context, img *Image) (*string, error) {
+	if img.Placeholder != nil || s.makePlaceholder == nil {
+		return img.Placeholder, nil
+	}
+	v, err, _ := s.placeholders.Do(img.ID, func() (any, error) {
+		ctx := context.WithoutCancel(ctx)
+		rc, err := s.store.Open(ctx, img)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", img.StorageKey, err)
+		}
+		defer rc.Close()
+		uri, err := s.makePlaceholder(rc, img.Format, img.Orientation)
+		if err != nil {
+			return nil, fmt.Errorf("placeholder for %s: %w", img.ID, err)
+		}
+		if err := s.repo.SetPlaceholder(ctx, img.ID, uri); err != nil {
+			return nil, err
+		}
+		return uri, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	uri := v.(string)
+	return &uri, nil
+}

@@ -1,0 +1,187 @@
+package media
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Limits are the sizes an upload must stay within.
+type Limits struct {
+	MaxFileBytes int64
+	MaxFiles     int
+	MaxPixels    int64
+}
+
+// Limits on the text a client attaches to an image.
+const (
+	maxAltBytes = 4096
+	maxTags     = 64
+	maxTagBytes = 256
+	maxPage     = 100
+)
+
+// uploadGrace is how long a stored file may wait for its row before the
+// removal worker takes it: far longer than any request may run.
+const uploadGrace = time.Hour
+
+// Service is the media API's behaviour: uploads, avatars, listings and the
+// removal of what is no longer referenced. It is safe for concurrent use.
+type Service struct {
+	repo   Repository
+	store  Store
+	limits Limits
+	log    *slog.Logger
+
+	makePlaceholder PlaceholderFunc
+	placeholders    singleflight.Group
+	kick            chan struct{}
+}
+
+// NewService returns a Service over the repository and store; placeholders
+// makes image previews.
+func NewService(repo Repository, store Store, limits Limits, placeholders PlaceholderFunc, log *slog.Logger) *Service {
+	return &Service{repo: repo, store: store, limits: limits, makePlaceholder: placeholders, log: log, kick: make(chan struct{}, 1)}
+}
+
+// Limits returns the upload limits in force.
+func (s *Service) Limits() Limits { return s.limits }
+
+// Store returns the media store in use.
+func (s *Service) Store() Store { return s.store }
+
+// EnsureUser returns the user a token's subject names, creating it the first
+// time the subject is seen.
+func (s *Service) EnsureUser(ctx context.Context, subject, name string) (User, error) {
+	return s.repo.EnsureUser(ctx, subject, name)
+}
+
+// UsersByID returns the users among ids that exist (public profiles).
+func (s *Service) UsersByID(ctx context.Context, ids []string) (map[string]User, error) {
+	return s.repo.UsersByID(ctx, validIDs(ids))
+}
+
+// ImagesByID returns the images among ids that exist, whoever owns them; the
+// caller decides what the viewer may see.
+func (s *Service) ImagesByID(ctx context.Context, ids []string) (map[string]Image, error) {
+	return s.repo.ImagesByID(ctx, validIDs(ids))
+}
+
+// Image returns the viewer's image with the id, or nil when there is none the
+// viewer may see.
+func (s *Service) Image(ctx context.Context, viewerID, id string) (*Image, error) {
+	if !IsID(id) {
+		return nil, nil
+	}
+	found, err := s.repo.ImagesByID(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	img, ok := found[id]
+	if !ok || img.OwnerID != viewerID {
+		return nil, nil
+	}
+	return &img, nil
+}
+
+// ListImages returns a page of owner's gallery for the viewer, who must be the
+// owner.
+func (s *Service) ListImages(ctx context.Context, viewerID, ownerID string, first int, after, tag *string) (ImagePage, ImageQuery, error) {
+	if viewerID != ownerID {
+		return ImagePage{}, ImageQuery{}, Errorf(CodeForbidden, "Only the owner may list a user's images.")
+	}
+	if first < 1 || first > maxPage {
+		return ImagePage{}, ImageQuery{}, Errorf(CodeBadUserInput, "first must be between 1 and %d.", maxPage)
+	}
+	q := ImageQuery{OwnerID: ownerID, First: first, Tag: tag}
+	if after != nil {
+		c, err := ParseCursor(*after)
+		if err != nil {
+			return ImagePage{}, ImageQuery{}, err
+		}
+		q.After = &c
+	}
+	page, err := s.repo.ListImages(ctx, q)
+	return page, q, err
+}
+
+// CountImages counts what a listing's arguments select, all pages together.
+func (s *Service) CountImages(ctx context.Context, q ImageQuery) (int, error) {
+	return s.repo.CountImages(ctx, q.OwnerID, q.Tag)
+}
+
+// UpdateImage changes the owner's image's alt text and tags.
+func (s *Service) UpdateImage(ctx context.Context, ownerID, id string, patch ImagePatch) (Image, error) {
+	if !IsID(id) {
+		return Image{}, errNotFound("image")
+	}
+	var alt *string
+	if patch.Alt != nil {
+		alt = patch.Alt.Value
+	}
+	var tags []string
+	if patch.Tags != nil {
+		tags = *patch.Tags
+	}
+	if err := checkText(alt, tags); err != nil {
+		return Image{}, err
+	}
+	return s.repo.UpdateImage(ctx, ownerID, id, patch)
+}
+
+// DeleteImage deletes the owner's image and its file.
+func (s *Service) DeleteImage(ctx context.Context, ownerID, id string) (string, error) {
+	if !IsID(id) {
+		return "", errNotFound("image")
+	}
+	if err := s.repo.DeleteImage(ctx, ownerID, id); err != nil {
+		return "", err
+	}
+	s.collectNow(ctx)
+	return id, nil
+}
+
+// RemoveAvatar clears the user's profile photo and removes its file.
+func (s *Service) RemoveAvatar(ctx context.Context, userID string) (User, error) {
+	u, err := s.repo.RemoveAvatar(ctx, userID)
+	if err != nil {
+		return User{}, err
+	}
+	s.collectNow(ctx)
+	return u, nil
+}
+
+// Ready reports whether the database and the media store answer.
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.repo.Ping(ctx); err != nil {
+		return err
+	}
+	return s.store.Ping(ctx)
+}
+
+func checkText(alt *string, tags []string) error {
+	if alt != nil && len(*alt) > maxAltBytes {
+		return Errorf(CodeBadUserInput, "alt may hold at most %d bytes.", maxAltBytes)
+	}
+	if len(tags) > maxTags {
+		return Errorf(CodeBadUserInput, "An image may carry at most %d tags.", maxTags)
+	}
+	for _, t := range tags {
+		if len(t) > maxTagBytes {
+			return Errorf(CodeBadUserInput, "A tag may hold at most %d bytes.", maxTagBytes)
+		}
+	}
+	return nil
+}
+
+func validIDs(ids []string) []string {
+	out := ids[:0:0]
+	for _, id := range ids {
+		if IsID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// GuardKeys records keys about to be stored, due for removal after grace
+// unless a row claims them first.
+func (r *Repository) GuardKeys(ctx context.Context, keys []string, grace time.Duration) error {
+	if err := queueRemoval(ctx, r.pool, keys, grace); err != nil {
+		return fmt.Errorf("guard keys: %w", err)
+	}
+	return nil
+}
+
+// claimGuards deletes the guards of keys inside the transaction that inserts
+// their rows. A missing guard means the removal worker took the file (the
+// request outlived its grace, or a restart expedited it): the row must not be
+// written then.
+func claimGuards(ctx context.Context, tx pgx.Tx, keys []string) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM blob_removals WHERE storage_key = ANY($1)`, keys)
+	if err != nil {
+		return fmt.Errorf("claim guards: %w", err)
+	}
+	if tag.RowsAffected() != int64(len(keys)) {
+		return fmt.Errorf("claim guards: %d of %d stored files were already collected", len(keys)-int(tag.RowsAffected()), len(keys))
+	}
+	return nil
+}
+
+// ReleaseKeys makes the keys due for removal now.
+func (r *Repository) ReleaseKeys(ctx context.Context, keys []string) error {
+	if err := queueRemoval(ctx, r.pool, keys, 0); err != nil {
+		return fmt.Errorf("release keys: %w", err)
+	}
+	return nil
+}
+
+// ExpediteGuards makes every pending removal due now.
+func (r *Repository) ExpediteGuards(ctx context.Context) error {
+	if _, err := r.pool.Exec(ctx, `UPDATE blob_removals SET due_at = now() WHERE due_at > now()`); err != nil {
+		return fmt.Errorf("expedite guards: %w", err)
+	}
+	return nil
+}
+
+// ProcessRemovals removes up to limit due keys, each in its own transaction
+// holding the record's row lock while remove runs, so that no upload can
+// claim a guard whose file is being removed and no two workers remove the
+// same key. A failure is recorded and retried after the backoff (doubling
+// with each attempt, at most retry).
+func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.Duration, remove func(ctx context.Context, key string) error) (int, error) {
+	done := 0
+	for done < limit {
+		var key string
+		var attempts int
+		tx, err := r.pool.Begin(ctx)
+		if err != nil {
+			return done, fmt.Errorf("removals: %w", err)
+		}
+		err = tx.QueryRow(ctx, `SELECT storage_key, attempts FROM blob_removals WHERE due_at <= now()
+			ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`).Scan(&key, &attempts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			_ = tx.Rollback(ctx)
+			return done, nil
+		}
+		if err != nil {
+			_ = tx.Rollback(ctx)
+			return done, fmt.Errorf("removals: %w", err)
+		}
+		if rerr := remove(ctx, key); rerr != nil {
+			backoff := min(time.Duration(1<<min(attempts, 10))*250*time.Millisecond, retry)
+			_, err = tx.Exec(ctx, `UPDATE blob_removals SET attempts = attempts + 1, last_error = $2,
+				due_at = now() + $3::interval WHERE storage_key = $1`, key, truncateErr(rerr), backoff)
+			if err == nil {
+				err = tx.Commit(ctx)
+			}
+			if err != nil {
+				_ = tx.Rollback(ctx)
+				return done, fmt.Errorf("removals: %w", err)
+			}
+			return done, fmt.Errorf("remove %s: %w", key, rerr)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM blob_removals WHERE storage_key = $1`, key); err != nil {
+			_ = tx.Rollback(ctx)
+			return done, fmt.Errorf("removals: %w", err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return done, fmt.Errorf("removals: %w", err)
+		}
+		done++
+	}
+	return done, nil
+}
+
+// NextRemovalDue is when the next removal falls due (zero when none is queued).
+func (r *Repository) NextRemovalDue(ctx context.Context) (time.Time, error) {
+	var next *time.Time
+	if err := r.pool.QueryRow(ctx, `SELECT min(due_at) FROM blob_removals`).Scan(&next); err != nil {
+		return time.Time{}, fmt.Errorf("next removal: %w", err)
+	}
+	if next == nil {
+		return time.Time{}, nil
+	}
+	return *next, nil
+}
+
+func truncateErr(err error) string {
+	s := err.Error()
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return s
+}

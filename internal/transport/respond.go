@@ -1,0 +1,113 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Error codes the transports put in extensions.code of errors they produce
+// themselves.
+const (
+	codeBadRequest       = "BAD_REQUEST"
+	codePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
+	codeFileTooLarge     = "FILE_TOO_LARGE"
+	codeTooManyFiles     = "TOO_MANY_FILES"
+	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	codeInternal         = "INTERNAL_SERVER_ERROR"
+)
+
+// reqError is an error found by a transport, with the HTTP status it answers
+// and the extensions.code it carries. A status of 0 means "a request error
+// before execution": 200 under application/json, 400 under
+// application/graphql-response+json.
+type reqError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *reqError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) *reqError {
+	return &reqError{status: http.StatusBadRequest, code: codeBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+func tooLarge(format string, args ...any) *reqError {
+	return &reqError{status: http.StatusRequestEntityTooLarge, code: codePayloadTooLarge, msg: fmt.Sprintf(format, args...)}
+}
+
+func internalError(format string, args ...any) *reqError {
+	return &reqError{status: http.StatusInternalServerError, code: codeInternal, msg: fmt.Sprintf(format, args...)}
+}
+
+// requestError is an error that counts as a GraphQL request error before
+// execution (its status depends on the negotiated media type).
+func requestError(code, format string, args ...any) *reqError {
+	return &reqError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// responder writes responses for one HTTP request.
+type responder struct {
+	w     http.ResponseWriter
+	exec  graphql.GraphExecutor
+	media string
+}
+
+func newResponder(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) *responder {
+	return &responder{w: w, exec: exec, media: negotiate(r)}
+}
+
+// preExecStatus is the status of a request error that happened before
+// execution.
+func (rp *responder) preExecStatus() int {
+	if rp.media == mediaGraphQLResponse {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
+}
+
+// write sends v (a *graphql.Response or a slice of them) with status.
+func (rp *responder) write(status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(&graphql.Response{Errors: gqlerror.List{{
+			Message:    "could not encode the response",
+			Extensions: map[string]any{"code": codeInternal},
+		}}})
+	}
+	h := rp.w.Header()
+	h.Set("Content-Type", rp.media)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	rp.w.WriteHeader(status)
+	_, _ = rp.w.Write(b)
+}
+
+// fail answers with a transport error, shaped by the server's error
+// presenter.
+func (rp *responder) fail(ctx context.Context, e *reqError) {
+	status := e.status
+	if status == 0 {
+		status = rp.preExecStatus()
+	}
+	if e.status == http.StatusMethodNotAllowed {
+		rp.w.Header().Set("Allow", http.MethodPost)
+	}
+	rp.write(status, rp.errorResponse(ctx, e))
+}
+
+// errorResponse builds the GraphQL response for a transport error.
+func (rp *responder) errorResponse(ctx context.Context, e *reqError) *graphql.Response {
+	gerr := &gqlerror.Error{Message: e.msg, Extensions: map[string]any{"code": e.code}}
+	resp := rp.exec.DispatchError(ctx, gqlerror.List{gerr})
+	if resp == nil {
+		resp = &graphql.Response{Errors: gqlerror.List{gerr}}
+	}
+	return resp
+}
