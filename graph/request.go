@@ -50,7 +50,8 @@ func requestFrom(ctx context.Context) *request {
 }
 
 // viewer returns the signed-in user, nil for an anonymous request, and
-// UNAUTHENTICATED for bad credentials.
+// UNAUTHENTICATED for bad credentials. Its ID is exact; the rest may be a
+// minute old, so resolvers that show the user load it (loadUser).
 func viewer(ctx context.Context) (*media.User, error) {
 	rq := requestFrom(ctx)
 	rq.viewerOnce.Do(func() {
@@ -69,7 +70,6 @@ func viewer(ctx context.Context) (*media.User, error) {
 		}
 		rq.viewer = &u
 		observe.SetUser(ctx, u.ID)
-		rq.users.Prime(u.ID, u)
 	})
 	return rq.viewer, rq.viewerErr
 }

@@ -139,7 +139,11 @@ func (r *mutationResolver) DeleteImage(ctx context.Context, id string) (string, 
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*media.User, error) {
-	return viewer(ctx)
+	u, err := viewer(ctx)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	return loadUser(ctx, u.ID)
 }
 
 // User is the resolver for the user field.

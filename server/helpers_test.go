@@ -41,7 +41,7 @@ const testSecret = "test-secret-test-secret-test-secret!"
 // testEnv is a whole server over HTTP on the package's database, with its
 // own media directory.
 type testEnv struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	app      *app
 	cfg      config
@@ -52,7 +52,7 @@ type testEnv struct {
 }
 
 // newEnv starts a server; adjust may change its configuration first.
-func newEnv(t *testing.T, adjust ...func(*config)) *testEnv {
+func newEnv(t testing.TB, adjust ...func(*config)) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, mediaDir: t.TempDir(), logs: &bytes.Buffer{}}
 	var h http.Handler = http.NotFoundHandler()
@@ -144,7 +144,7 @@ func (r *gqlResponse) code() string {
 }
 
 // decode unmarshals data into v, failing the test on any GraphQL error.
-func (r *gqlResponse) decode(t *testing.T, v any) {
+func (r *gqlResponse) decode(t testing.TB, v any) {
 	t.Helper()
 	if len(r.Errors) > 0 {
 		t.Fatalf("unexpected errors (status %d): %s", r.Status, r.Raw)
@@ -302,7 +302,7 @@ func (e *testEnv) spoolFiles() []string {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -314,7 +314,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // get fetches a URL.
-func get(t *testing.T, url string, header ...string) (*http.Response, []byte) {
+func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	for i := 0; i+1 < len(header); i += 2 {

@@ -19,6 +19,7 @@ import (
 	"github.com/mediagraph/mediagraph/internal/localfs"
 	"github.com/mediagraph/mediagraph/internal/media"
 	"github.com/mediagraph/mediagraph/internal/observe"
+	"github.com/mediagraph/mediagraph/internal/placeholder"
 	"github.com/mediagraph/mediagraph/internal/postgres"
 )
 
@@ -60,7 +61,7 @@ func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.P
 		return nil, err
 	}
 	svc := media.NewService(postgres.NewRepository(pool), store,
-		media.Limits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles, MaxPixels: cfg.MaxPixels}, nil, log)
+		media.Limits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles, MaxPixels: cfg.MaxPixels}, placeholder.Generate, log)
 	if err := svc.RecoverInterrupted(ctx); err != nil {
 		return nil, fmt.Errorf("recover interrupted uploads: %w", err)
 	}

@@ -220,3 +220,25 @@ func breakStore(t *testing.T, e *testEnv) {
 		t.Fatal(err)
 	}
 }
+
+func TestUploadImage_EveryImageHasAPlaceholder(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("placeholder")
+	f := jpegFile("p.jpg", 300, 100, 13)
+	var out struct {
+		UploadImage struct {
+			ID          string  `json:"id"`
+			Placeholder *string `json:"placeholder"`
+		} `json:"uploadImage"`
+	}
+	e.upload(tok, `mutation($f: Upload!) { uploadImage(file: $f) { id placeholder } }`, map[string]any{"f": nil},
+		[]file{f}, [][]string{{"variables.f"}}).decode(t, &out)
+	p := out.UploadImage.Placeholder
+	if p == nil || !strings.HasPrefix(*p, "data:image/") || len(*p) >= 1024 {
+		t.Fatalf("placeholder = %v", p)
+	}
+	// Made once, then kept with the row.
+	if n := e.count(`SELECT count(*) FROM images WHERE id = $1 AND placeholder = $2`, out.UploadImage.ID, *p); n != 1 {
+		t.Error("placeholder not stored")
+	}
+}

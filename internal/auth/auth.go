@@ -113,6 +113,9 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (Identity, err
 	if len(c.Subject) > 255 || len(c.Name) > 255 {
 		return Identity{}, fmt.Errorf("%w: sub or name over 255 bytes", ErrInvalidToken)
 	}
+	if strings.ContainsRune(c.Subject, 0) {
+		return Identity{}, fmt.Errorf("%w: sub holds a NUL", ErrInvalidToken)
+	}
 	return Identity{Subject: c.Subject, Name: c.Name}, nil
 }
 

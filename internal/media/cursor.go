@@ -37,7 +37,11 @@ func ParseCursor(s string) (Cursor, error) {
 	if err != nil || us < 0 {
 		return Cursor{}, bad
 	}
-	return Cursor{CreatedAt: time.UnixMicro(us).UTC(), ID: id}, nil
+	c := Cursor{CreatedAt: time.UnixMicro(us).UTC(), ID: id}
+	if c.String() != s { // "+1", "007": not a form this server writes
+		return Cursor{}, bad
+	}
+	return c, nil
 }
 
 // IsID reports whether s is a canonical lowercase UUID, the form of every id

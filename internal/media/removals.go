@@ -23,8 +23,12 @@ func (s *Service) RecoverInterrupted(ctx context.Context) error {
 	if err := s.repo.ExpediteGuards(ctx); err != nil {
 		return err
 	}
-	_, err := s.collect(ctx)
-	return err
+	// A store that does not answer yet must not keep the server from
+	// starting: what fails now is the worker's to retry.
+	if _, err := s.collect(ctx); err != nil {
+		s.log.Warn("removal deferred to the worker", "op", "removals", "err", err)
+	}
+	return nil
 }
 
 // RunRemovals removes queued files until ctx ends: at once when kicked, when

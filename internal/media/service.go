@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -38,12 +39,23 @@ type Service struct {
 	makePlaceholder PlaceholderFunc
 	placeholders    singleflight.Group
 	kick            chan struct{}
+	// subjects remembers who a token's subject is, so that an authenticated
+	// request costs no query to find its user.
+	subjects *expirable.LRU[string, User]
 }
+
+// Bounds of the subject cache. A cached User is used for its ID and name
+// only: fields that change (the avatar) are always read fresh.
+const (
+	subjectCacheSize = 10000
+	subjectCacheTTL  = time.Minute
+)
 
 // NewService returns a Service over the repository and store; placeholders
 // makes image previews.
 func NewService(repo Repository, store Store, limits Limits, placeholders PlaceholderFunc, log *slog.Logger) *Service {
-	return &Service{repo: repo, store: store, limits: limits, makePlaceholder: placeholders, log: log, kick: make(chan struct{}, 1)}
+	return &Service{repo: repo, store: store, limits: limits, makePlaceholder: placeholders, log: log, kick: make(chan struct{}, 1),
+		subjects: expirable.NewLRU[string, User](subjectCacheSize, nil, subjectCacheTTL)}
 }
 
 // Limits returns the upload limits in force.
@@ -53,9 +65,18 @@ func (s *Service) Limits() Limits { return s.limits }
 func (s *Service) Store() Store { return s.store }
 
 // EnsureUser returns the user a token's subject names, creating it the first
-// time the subject is seen.
+// time the subject is seen. The answer may be up to a minute old: use it for
+// the user's ID, and load the user for anything else.
 func (s *Service) EnsureUser(ctx context.Context, subject, name string) (User, error) {
-	return s.repo.EnsureUser(ctx, subject, name)
+	if u, ok := s.subjects.Get(subject); ok && (name == "" || name == u.Name) {
+		return u, nil
+	}
+	u, err := s.repo.EnsureUser(ctx, subject, name)
+	if err != nil {
+		return User{}, err
+	}
+	s.subjects.Add(subject, u)
+	return u, nil
 }
 
 // UsersByID returns the users among ids that exist (public profiles).

@@ -41,9 +41,10 @@ func (r *Repository) ReleaseKeys(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// ExpediteGuards makes every pending removal due now.
+// ExpediteGuards makes every upload guard due now (removals that failed keep
+// their retry time).
 func (r *Repository) ExpediteGuards(ctx context.Context) error {
-	if _, err := r.pool.Exec(ctx, `UPDATE blob_removals SET due_at = now() WHERE due_at > now()`); err != nil {
+	if _, err := r.pool.Exec(ctx, `UPDATE blob_removals SET due_at = now() WHERE due_at > now() AND attempts = 0`); err != nil {
 		return fmt.Errorf("expedite guards: %w", err)
 	}
 	return nil
@@ -76,7 +77,7 @@ func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.
 		if rerr := remove(ctx, key); rerr != nil {
 			backoff := min(time.Duration(1<<min(attempts, 10))*250*time.Millisecond, retry)
 			_, err = tx.Exec(ctx, `UPDATE blob_removals SET attempts = attempts + 1, last_error = $2,
-				due_at = now() + $3::interval WHERE storage_key = $1`, key, truncateErr(rerr), backoff)
+				due_at = clock_timestamp() + $3::interval WHERE storage_key = $1`, key, truncateErr(rerr), backoff)
 			if err == nil {
 				err = tx.Commit(ctx)
 			}

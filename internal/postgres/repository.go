@@ -41,6 +41,7 @@ func scanUser(row pgx.Row) (media.User, error) {
 			return media.User{}, fmt.Errorf("decode avatar_crop of user %s: %w", u.ID, err)
 		}
 	}
+	u.Name = decodeText(u.Name)
 	u.CreatedAt = u.CreatedAt.UTC()
 	return u, nil
 }
@@ -62,7 +63,7 @@ func (r *Repository) EnsureUser(ctx context.Context, subject, name string) (medi
 	u, err = scanUser(r.pool.QueryRow(ctx, `
 		INSERT INTO users (subject, name) VALUES ($1, $2)
 		ON CONFLICT (subject) DO UPDATE SET name = EXCLUDED.name
-		RETURNING `+userColumns, subject, name))
+		RETURNING `+userColumns, subject, encodeText(name)))
 	if err != nil {
 		return media.User{}, fmt.Errorf("upsert user: %w", err)
 	}

@@ -1,0 +1,163 @@
+// Package placeholder makes the tiny blurred preview shown while an image loads.
+//
+// The preview is a data: URI of at most 16 px on the longer side, small enough
+// (under 1 KiB in total) to inline in an API response; the client scales it up
+// with smoothing, which is what makes it look blurred.
+//
+// Generating one means decoding the whole original: Go's JPEG decoder (and the
+// other decoders used here) cannot downscale while decoding, the way libjpeg's
+// DCT scaling can, so a 12-megapixel JPEG is decoded to 12 megapixels before
+// being averaged down (AVIF, decoded by libavif compiled to WebAssembly, is
+// slower still). That costs about 150 ms of CPU and 19 MB for a 12-megapixel
+// JPEG, nearly all of it in the decoder, which is why previews are made lazily
+// from the stored original the first time a client asks for one, and never on
+// the upload path.
+package placeholder
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+
+	"github.com/gen2brain/avif"
+	"golang.org/x/image/webp"
+)
+
+// maxURI is the exclusive bound on the length of the returned data: URI.
+const maxURI = 1024
+
+// sides are the preview sizes (longer side, in pixels) tried in turn until the
+// data: URI fits under maxURI. Photos fit at 16 px; only noisy, translucent
+// sources need the smaller sizes.
+var sides = [...]int{16, 12, 8, 4}
+
+// errUnknownFormat is returned for a format name imagecheck does not produce.
+var errUnknownFormat = errors.New("placeholder: unknown image format")
+
+// Generate decodes the image (format as imagecheck names it), applies the EXIF
+// orientation (1..8), and returns a data: URI under 1 KiB in total (the whole
+// string, "data:" prefix included) of a tiny blurred version keeping the aspect ratio.
+//
+// format is one of "jpg", "png", "gif", "webp" and "avif"; for GIF the first
+// frame is used, as it sits on the logical screen. The source is area-averaged
+// (a box filter, alpha-weighted) down to at most 16 px on its longer side and
+// at least 1 px on the shorter, then turned as orientation says (values
+// outside 1..8 are taken as 1), so orientations 5..8 give a portrait preview of
+// a landscape source. The result is PNG, or JPEG when that is smaller and the
+// preview is opaque; a translucent source keeps its alpha. If the URI would be
+// 1 KiB or more, smaller previews (12, 8, then 4 px) are tried.
+//
+// The image is decoded whole, whatever its size (see the package comment), so
+// r must already be bounded: uploads are size- and pixel-checked by imagecheck
+// before they are stored.
+func Generate(r io.Reader, format string, orientation int) (string, error) {
+	img, err := decode(bufio.NewReader(r), format)
+	if err != nil {
+		return "", err
+	}
+	if img.Bounds().Empty() {
+		return "", fmt.Errorf("placeholder: decoding %s: image is empty", format)
+	}
+	for _, side := range sides {
+		small := orientNRGBA(downscale(img, side, format == "webp"), orientation)
+		uri, err := dataURI(small)
+		if err != nil {
+			return "", err
+		}
+		if len(uri) < maxURI {
+			return uri, nil
+		}
+	}
+	return "", fmt.Errorf("placeholder: preview does not fit in %d bytes", maxURI)
+}
+
+// decode decodes the image in br as format.
+func decode(br *bufio.Reader, format string) (image.Image, error) {
+	var (
+		img image.Image
+		err error
+	)
+	switch format {
+	case "jpg":
+		img, err = jpeg.Decode(br)
+	case "png":
+		img, err = png.Decode(br)
+	case "gif":
+		img, err = decodeGIF(br)
+	case "webp":
+		img, err = webp.Decode(br)
+	case "avif":
+		img, err = avif.Decode(br)
+	default:
+		return nil, fmt.Errorf("%w %q", errUnknownFormat, format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("placeholder: decoding %s: %w", format, err)
+	}
+	return img, nil
+}
+
+// decodeGIF decodes the first frame only. image/gif returns that frame with
+// its own bounds, which may be a part of the logical screen, so it is placed
+// on a transparent screen to keep the aspect ratio the viewer shows.
+func decodeGIF(br *bufio.Reader) (image.Image, error) {
+	hdr, _ := br.Peek(10) // signature, screen width, screen height; gif.Decode reports a short file
+	frame, err := gif.Decode(br)
+	if err != nil {
+		return nil, err
+	}
+	if len(hdr) < 10 { // cannot happen after a successful decode
+		return nil, errors.New("gif: truncated header")
+	}
+	screen := image.Rect(0, 0, int(binary.LittleEndian.Uint16(hdr[6:])), int(binary.LittleEndian.Uint16(hdr[8:])))
+	if frame.Bounds() == screen {
+		return frame, nil
+	}
+	return onScreen{frame, screen}, nil
+}
+
+// onScreen is a GIF frame placed on its (larger) logical screen, which is
+// transparent where the frame does not cover it.
+type onScreen struct {
+	image.Image
+	screen image.Rectangle
+}
+
+func (s onScreen) Bounds() image.Rectangle { return s.screen }
+
+func (s onScreen) At(x, y int) color.Color {
+	if !image.Pt(x, y).In(s.Image.Bounds()) {
+		return color.Transparent
+	}
+	return s.Image.At(x, y)
+}
+
+// dataURI encodes img as PNG and, when it is opaque, as JPEG quality 60, and
+// returns the smaller as a data: URI.
+func dataURI(img *image.NRGBA) (string, error) {
+	var pngBuf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&pngBuf, img); err != nil {
+		return "", fmt.Errorf("placeholder: encoding png: %w", err)
+	}
+	best, mime := pngBuf.Bytes(), "image/png"
+	if img.Opaque() {
+		var jpgBuf bytes.Buffer
+		if err := jpeg.Encode(&jpgBuf, img, &jpeg.Options{Quality: 60}); err != nil {
+			return "", fmt.Errorf("placeholder: encoding jpeg: %w", err)
+		}
+		if jpgBuf.Len() < len(best) {
+			best, mime = jpgBuf.Bytes(), "image/jpeg"
+		}
+	}
+	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(best), nil
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The upload benchmarks send the same requests to the whole pipeline
+// (transport, validation, hashing, local store, row) and to a bare handler
+// that only copies the multipart body's file part to disk, from eight
+// concurrent clients over loopback, so that their figures compare directly:
+//
+//	go test -run='^$' -bench=BenchmarkUpload -benchtime=200x ./server/
+//
+// Each request carries different bytes (a JPEG with a numbered comment
+// segment), so dedupe never spares the pipeline any work.
+func BenchmarkUpload(b *testing.B) {
+	for _, size := range []int{1 << 20, 20 << 20} {
+		base := jpegOfSize(b, size)
+		label := fmt.Sprintf("%dMiB", size>>20)
+		b.Run("pipeline-"+label, func(b *testing.B) {
+			e := newBenchEnv(b)
+			tok := e.token("bench", "Bench")
+			benchUploads(b, e.srv.URL+"/graphql", tok, base)
+		})
+		b.Run("bare-"+label, func(b *testing.B) {
+			dir := b.TempDir()
+			srv := httptest.NewServer(bareHandler(dir))
+			defer srv.Close()
+			benchUploads(b, srv.URL+"/graphql", "", base)
+		})
+	}
+}
+
+// bareHandler is the baseline: it copies each file part of a multipart
+// request to a new file on disk and answers a constant.
+func bareHandler(dir string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			if part.FormName() == "operations" || part.FormName() == "map" {
+				_, _ = io.Copy(io.Discard, part)
+				continue
+			}
+			f, err := os.CreateTemp(dir, "bare-*")
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			_, err = io.Copy(f, part)
+			_ = f.Close()
+			if err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":{"uploadImage":{"id":"x"}}}`))
+	})
+}
+
+// benchUploads posts b.N uploads from eight concurrent clients and reports
+// throughput and the peak heap above what it was before.
+func benchUploads(b *testing.B, url, tok string, base []byte) {
+	var seq atomic.Int64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var sampler sync.WaitGroup
+	sampler.Go(func() {
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+		}
+	})
+	b.SetBytes(int64(len(base)))
+	b.SetParallelism(8 / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			body, ctype, n := uniqueUpload(base, seq.Add(1))
+			req, _ := http.NewRequest(http.MethodPost, url, body)
+			req.ContentLength = n
+			req.Header.Set("Content-Type", ctype)
+			req.Header.Set("Apollo-Require-Preflight", "true")
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !bytes.Contains(out, []byte(`"id"`)) {
+				b.Errorf("status %d: %s", resp.StatusCode, out)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	close(stop)
+	sampler.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	if p := peak.Load(); p > before.HeapInuse {
+		b.ReportMetric(float64(p-before.HeapInuse)/(1<<20), "peak-heap-MiB")
+	}
+}
+
+// uniqueUpload streams an uploadImage request whose file is base with a
+// numbered JPEG comment after SOI, without copying base.
+func uniqueUpload(base []byte, n int64) (io.Reader, string, int64) {
+	var head bytes.Buffer
+	w := multipart.NewWriter(&head)
+	_ = w.WriteField("operations", `{"query":"mutation($file: Upload!) { uploadImage(file: $file) { id sha256 } }","variables":{"file":null}}`)
+	_ = w.WriteField("map", `{"1":["variables.file"]}`)
+	_, _ = w.CreateFormFile("1", "bench.jpg")
+	comment := fmt.Sprintf("upload %d", n)
+	head.Write(base[:2]) // SOI
+	head.Write([]byte{0xFF, 0xFE})
+	_ = binary.Write(&head, binary.BigEndian, uint16(len(comment)+2))
+	head.WriteString(comment)
+	tail := "\r\n--" + w.Boundary() + "--\r\n"
+	size := int64(head.Len()) + int64(len(base)-2) + int64(len(tail))
+	return io.MultiReader(&head, bytes.NewReader(base[2:]), strings.NewReader(tail)), w.FormDataContentType(), size
+}
+
+// jpegOfSize encodes noise until the JPEG is about size bytes.
+func jpegOfSize(b *testing.B, size int) []byte {
+	b.Helper()
+	side := 256
+	for {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, noisyImage(side, side, 7), &jpeg.Options{Quality: 92}); err != nil {
+			b.Fatal(err)
+		}
+		if buf.Len() >= size*9/10 && buf.Len() < size {
+			return buf.Bytes()
+		}
+		if buf.Len() >= size {
+			side = int(float64(side) * 0.97)
+		} else {
+			side = int(float64(side) * 1.1)
+		}
+	}
+}
+
+// newBenchEnv is newEnv for benchmarks.
+func newBenchEnv(b *testing.B) *testEnv { return newEnv(b) }
+
+// BenchmarkImagesPage asks eight concurrent clients for a page of 50 images
+// with owner and avatar, the query a gallery page makes:
+//
+//	go test -run='^$' -bench=BenchmarkImagesPage -benchtime=2000x ./server/
+func BenchmarkImagesPage(b *testing.B) {
+	e := newBenchEnv(b)
+	tok := e.token("bench-page", "Page")
+	e.upload(tok, `mutation($f: Upload!) { setAvatar(file: $f) { id } }`, map[string]any{"f": nil},
+		[]file{pngFile("me.png", 64, 64, 1)}, [][]string{{"variables.f"}})
+	for i := range 60 {
+		e.uploadImage(tok, pngFile("p.png", 8, 8, uint64(1000+i)), nil)
+	}
+	body := []byte(`{"query":"{ images(first: 50) { totalCount edges { cursor node { id url width height alt owner { id name avatar { url } } } } pageInfo { hasNextPage endCursor } } }"}`)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	var mu sync.Mutex
+	var latencies []time.Duration
+	b.SetParallelism(8 / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			start := time.Now()
+			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || bytes.Contains(out, []byte(`"errors"`)) {
+				b.Errorf("status %d: %s", resp.StatusCode, out)
+				return
+			}
+			mine = append(mine, time.Since(start))
+		}
+		mu.Lock()
+		latencies = append(latencies, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	if len(latencies) > 0 {
+		slices.Sort(latencies)
+		b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	}
+}
