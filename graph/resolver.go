@@ -4,7 +4,7 @@
 // knows gqlgen's resolver types.
 package graph
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go tool gqlgen generate
 
 import "github.com/mediagraph/mediagraph/internal/media"
 
