@@ -132,71 +132,104 @@ func (r *Repository) CountImages(ctx context.Context, ownerID string, tag *strin
 	return n, nil
 }
 
-// insertImage inserts one row. With dedupe, a gallery row whose bytes the
-// owner already has is not inserted and (nil-ID image, nil) is returned.
-func insertImage(ctx context.Context, tx pgx.Tx, img media.NewImage, dedupe bool) (media.Image, error) {
-	provider, err := json.Marshal(img.Provider)
-	if err != nil {
-		return media.Image{}, fmt.Errorf("encode provider metadata: %w", err)
-	}
-	if img.Provider == nil {
-		provider = []byte("{}")
+// insertColumns are the columns a new row is given, in insertArgs' order.
+const insertColumns = `owner_id, kind, storage_key, provider, filename, content_type, format,
+	width, height, orientation, bytes, sha256, alt, tags`
+
+func insertArgs(img media.NewImage) ([]any, error) {
+	provider := []byte("{}")
+	if img.Provider != nil {
+		var err error
+		if provider, err = json.Marshal(img.Provider); err != nil {
+			return nil, fmt.Errorf("encode provider metadata: %w", err)
+		}
 	}
 	tags := img.Tags
 	if tags == nil {
 		tags = []string{}
 	}
-	conflict := ""
-	if dedupe {
-		conflict = `ON CONFLICT (owner_id, sha256) WHERE kind = 'gallery' DO NOTHING`
-	}
-	out, err := scanImage(tx.QueryRow(ctx, `
-		INSERT INTO images (owner_id, kind, storage_key, provider, filename, content_type, format,
-			width, height, orientation, bytes, sha256, alt, tags)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		`+conflict+` RETURNING `+imageColumns,
-		img.OwnerID, string(img.Kind), img.StorageKey, provider, img.Filename, img.ContentType, img.Format,
-		img.Width, img.Height, img.Orientation, img.Bytes, img.SHA256, encodeOptText(img.Alt), encodeTexts(tags)))
-	if dedupe && errors.Is(err, pgx.ErrNoRows) {
-		return media.Image{}, nil
-	}
-	return out, err
+	return []any{img.OwnerID, string(img.Kind), img.StorageKey, provider, img.Filename, img.ContentType, img.Format,
+		img.Width, img.Height, img.Orientation, img.Bytes, img.SHA256, encodeOptText(img.Alt), encodeTexts(tags)}, nil
 }
 
-// InsertGallery inserts the rows in one transaction, claiming their guards.
-// A row whose bytes the owner already has (a concurrent upload committed
-// first) yields the existing image, and the new file is queued for removal.
+// insertImage inserts one row inside tx.
+func insertImage(ctx context.Context, tx pgx.Tx, img media.NewImage) (media.Image, error) {
+	args, err := insertArgs(img)
+	if err != nil {
+		return media.Image{}, err
+	}
+	return scanImage(tx.QueryRow(ctx, `INSERT INTO images (`+insertColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+imageColumns, args...))
+}
+
+// insertGalleryRow inserts a gallery row unless the owner has the bytes
+// already (a concurrent upload won the race): then it queues the new file for
+// removal in the same statement and returns the existing row, which the
+// statement's snapshot may not see yet (no row then).
+const insertGalleryRow = `WITH ins AS (
+		INSERT INTO images (` + insertColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (owner_id, sha256) WHERE kind = 'gallery' DO NOTHING
+		RETURNING ` + imageColumns + `
+	), lost AS (
+		INSERT INTO blob_removals (storage_key, due_at)
+		SELECT $3, now() WHERE NOT EXISTS (SELECT 1 FROM ins)
+		ON CONFLICT (storage_key) DO UPDATE SET due_at = EXCLUDED.due_at
+	)
+	SELECT * FROM ins
+	UNION ALL
+	SELECT ` + imageColumns + ` FROM images
+	WHERE owner_id = $1 AND kind = 'gallery' AND sha256 = $12 AND NOT EXISTS (SELECT 1 FROM ins)`
+
+// InsertGallery inserts the rows and claims their guards in one batch, which
+// PostgreSQL runs as one implicit transaction: one round trip, one commit.
+// A row whose bytes the owner already has yields the existing image, and the
+// new file is queued for removal.
 func (r *Repository) InsertGallery(ctx context.Context, imgs []media.NewImage) ([]media.Image, error) {
-	out := make([]media.Image, len(imgs))
 	keys := make([]string, len(imgs))
+	batch := &pgx.Batch{}
 	for i, img := range imgs {
 		keys[i] = img.StorageKey
 	}
-	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
-		if err := claimGuards(ctx, tx, keys); err != nil {
+	batch.Queue(`SELECT claim_guards($1)`, keys)
+	for _, img := range imgs {
+		args, err := insertArgs(img)
+		if err != nil {
+			return nil, err
+		}
+		batch.Queue(insertGalleryRow, args...)
+	}
+	out := make([]media.Image, len(imgs))
+	var raced []int
+	err := func() error {
+		br := r.pool.SendBatch(ctx, batch)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
 			return err
 		}
-		for i, img := range imgs {
-			inserted, err := insertImage(ctx, tx, img, true)
+		for i := range imgs {
+			img, err := scanImage(br.QueryRow())
+			if errors.Is(err, pgx.ErrNoRows) {
+				raced = append(raced, i)
+				continue
+			}
 			if err != nil {
 				return err
 			}
-			if inserted.ID == "" {
-				inserted, err = scanImage(tx.QueryRow(ctx, `SELECT `+imageColumns+` FROM images
-					WHERE owner_id = $1 AND kind = 'gallery' AND sha256 = $2`, img.OwnerID, img.SHA256))
-				if err != nil {
-					return fmt.Errorf("find the image that won the race: %w", err)
-				}
-				if err := queueRemoval(ctx, tx, []string{img.StorageKey}, 0); err != nil {
-					return err
-				}
-			}
-			out[i] = inserted
+			out[i] = img
 		}
-		return nil
-	})
+		return br.Close()
+	}()
 	if err != nil {
 		return nil, fmt.Errorf("insert images: %w", err)
+	}
+	for _, i := range raced {
+		img, err := scanImage(r.pool.QueryRow(ctx, `SELECT `+imageColumns+` FROM images
+			WHERE owner_id = $1 AND kind = 'gallery' AND sha256 = $2`, imgs[i].OwnerID, imgs[i].SHA256))
+		if err != nil {
+			return nil, fmt.Errorf("find the image that won the race: %w", err)
+		}
+		out[i] = img
 	}
 	return out, nil
 }

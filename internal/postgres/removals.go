@@ -19,16 +19,12 @@ func (r *Repository) GuardKeys(ctx context.Context, keys []string, grace time.Du
 }
 
 // claimGuards deletes the guards of keys inside the transaction that inserts
-// their rows. A missing guard means the removal worker took the file (the
-// request outlived its grace, or a restart expedited it): the row must not be
-// written then.
+// their rows (claim_guards in the migrations). A missing guard means the
+// removal worker took the file (the request outlived its grace, or a restart
+// expedited it): the transaction fails and the row is not written.
 func claimGuards(ctx context.Context, tx pgx.Tx, keys []string) error {
-	tag, err := tx.Exec(ctx, `DELETE FROM blob_removals WHERE storage_key = ANY($1)`, keys)
-	if err != nil {
+	if _, err := tx.Exec(ctx, `SELECT claim_guards($1)`, keys); err != nil {
 		return fmt.Errorf("claim guards: %w", err)
-	}
-	if tag.RowsAffected() != int64(len(keys)) {
-		return fmt.Errorf("claim guards: %d of %d stored files were already collected", len(keys)-int(tag.RowsAffected()), len(keys))
 	}
 	return nil
 }

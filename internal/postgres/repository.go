@@ -112,7 +112,7 @@ func (r *Repository) ReplaceAvatar(ctx context.Context, img media.NewImage, crop
 		if err != nil {
 			return err
 		}
-		inserted, err := insertImage(ctx, tx, img, false)
+		inserted, err := insertImage(ctx, tx, img)
 		if err != nil {
 			return err
 		}
