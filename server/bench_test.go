@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ import (
 // Each request carries different bytes (a JPEG with a numbered comment
 // segment), so dedupe never spares the pipeline any work.
 func BenchmarkUpload(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
 	for _, size := range []int{1 << 20, 20 << 20} {
 		base := jpegOfSize(b, size)
 		label := fmt.Sprintf("%dMiB", size>>20)
@@ -191,6 +193,7 @@ func newBenchEnv(b *testing.B) *testEnv { return newEnv(b) }
 //
 //	go test -run='^$' -bench=BenchmarkImagesPage -benchtime=2000x ./server/
 func BenchmarkImagesPage(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
 	e := newBenchEnv(b)
 	tok := e.token("bench-page", "Page")
 	e.upload(tok, `mutation($f: Upload!) { setAvatar(file: $f) { id } }`, map[string]any{"f": nil},

@@ -95,6 +95,12 @@ func TestUploadImage_Limits(t *testing.T) {
 	if f := e.storedFiles(); len(f) != 0 {
 		t.Errorf("files left: %v", f)
 	}
+	_, metrics := get(t, e.srv.URL+"/metrics")
+	for _, code := range []string{"FILE_TOO_LARGE", "TOO_MANY_FILES", "TOO_MANY_PIXELS"} {
+		if !bytes.Contains(metrics, []byte(`mediagraph_refusals_total{code="`+code+`"} 1`)) {
+			t.Errorf("refusal %s not counted", code)
+		}
+	}
 }
 
 func TestAuth_BadTokensAreUnauthenticated(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -24,7 +25,15 @@ import (
 	"github.com/mediagraph/mediagraph/internal/postgres"
 )
 
+// defaultGCPercent trades memory for CPU: the live heap of a media server is
+// small (uploads stream through pooled buffers), and resolving a page of
+// images allocates many short-lived objects. GOGC set in the environment wins.
+const defaultGCPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil))
