@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"math"
@@ -22,6 +23,14 @@ import (
 //
 // The whole body is limited to MaxFiles*MaxFileBytes + 2*MaxFieldBytes +
 // 1 MiB; a larger body is answered 413.
+//
+// Control bytes in a part's headers (0x00-0x1F but tab, CR and LF, and
+// 0x7F; within the first 16 KiB of each part's header block), which
+// mime/multipart refuses, are dropped instead, so a file name
+// such as "evil\x1b[31m\x00.png" arrives as "evil[31m.png" rather than
+// failing the request; part contents are never touched. Upload.Filename is
+// Part.FileName: the name after its last '/' (a '\' path is left to the
+// domain's cleaning).
 type MultipartForm struct {
 	// MaxFileBytes caps each file; a larger file is answered with the
 	// GraphQL error code FILE_TOO_LARGE. 0 means 20 MiB.
@@ -134,7 +143,9 @@ func (m MultipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		cfg:   m,
 		body:  body,
 		limit: limit,
-		mr:    multipart.NewReader(body, boundary),
+		// mime/multipart reads through a 4 KiB bufio.Reader unless handed a
+		// larger one: 64 KiB reads cut the syscalls of a 20 MiB body by 16.
+		mr:    multipart.NewReader(bufio.NewReaderSize(newPartHeaderFilter(body, boundary), readBufSize), boundary),
 		spool: spool{dir: m.spoolDir(), memLimit: m.memoryFileBytes(), maxFile: m.maxFileBytes()},
 	}
 	defer q.spool.release()

@@ -9,8 +9,12 @@ import (
 	"sync"
 )
 
-// copyBufSize is the size of the pooled buffers used to move file bytes.
-const copyBufSize = 64 << 10
+// copyBufSize is the size of the pooled buffers used to move file bytes;
+// readBufSize the size of the buffer the multipart reader reads the body into.
+const (
+	copyBufSize = 64 << 10
+	readBufSize = 64 << 10
+)
 
 var bufPool = sync.Pool{New: func() any {
 	b := make([]byte, copyBufSize)
