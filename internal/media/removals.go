@@ -80,5 +80,6 @@ func (s *Service) collect(ctx context.Context) (int, error) {
 		if err != nil || n < removalBatch {
 			return total, err
 		}
+		// A full batch removed: there may be more due.
 	}
 }

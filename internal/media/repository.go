@@ -78,9 +78,11 @@ type Repository interface {
 	// ExpediteGuards makes every pending guard due now: at start, the
 	// requests that wrote them are gone.
 	ExpediteGuards(ctx context.Context) error
-	// ProcessRemovals removes what is due, one key at a time under a row lock:
-	// remove is called for each; success deletes the record, failure retries
-	// it after retry. It returns how many keys were removed.
+	// ProcessRemovals tries up to limit due keys, one at a time under a row
+	// lock: remove is called for each; success deletes the record, failure
+	// schedules a retry (backing off, at most retry later) and the next key
+	// gets its turn. It returns how many keys were removed and the first
+	// failure.
 	ProcessRemovals(ctx context.Context, limit int, retry time.Duration, remove func(ctx context.Context, key string) error) (int, error)
 	// NextRemovalDue is when the next removal falls due (zero when none).
 	NextRemovalDue(ctx context.Context) (time.Time, error)

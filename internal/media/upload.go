@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/mediagraph/mediagraph/internal/imagecheck"
 )
@@ -112,35 +113,56 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 		}
 		files[i], digests[i] = c, c.sha256
 	}
-	existing, err := s.repo.GalleryImagesBySHA256(ctx, ownerID, digests)
-	if err != nil {
-		return nil, err
-	}
-
-	// One new row per digest not stored yet; repeats within the batch share it.
+	// One new row per digest; repeats within the batch share it. Keys are
+	// guarded while the digests are looked up, both at once: the guards of
+	// digests the owner already has are released unused.
 	var news []NewImage
 	var toStore []checked
 	planned := map[string]bool{}
 	for _, f := range files {
-		if _, ok := existing[f.sha256]; ok || planned[f.sha256] {
+		if planned[f.sha256] {
 			continue
 		}
 		planned[f.sha256] = true
 		toStore = append(toStore, f)
 		news = append(news, s.newImage(ownerID, KindGallery, f, alt, tags))
 	}
-	if len(news) > 0 {
-		if err := s.storeAll(ctx, toStore, news); err != nil {
+	var existing map[string]Image
+	var lookupErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { existing, lookupErr = s.repo.GalleryImagesBySHA256(ctx, ownerID, digests) })
+	guardErr := s.repo.GuardKeys(ctx, keysOf(news), uploadGrace)
+	wg.Wait()
+	if err := errors.Join(lookupErr, guardErr); err != nil {
+		if guardErr == nil {
+			s.releaseUnused(ctx, keysOf(news))
+		}
+		return nil, err
+	}
+	var unused []string
+	kept := news[:0:0]
+	keptFiles := toStore[:0:0]
+	for i, n := range news {
+		if _, ok := existing[n.SHA256]; ok {
+			unused = append(unused, n.StorageKey)
+			continue
+		}
+		kept = append(kept, n)
+		keptFiles = append(keptFiles, toStore[i])
+	}
+	s.releaseUnused(ctx, unused)
+	if len(kept) > 0 {
+		if err := s.storeAll(ctx, keptFiles, kept); err != nil {
 			return nil, err
 		}
-		inserted, err := s.repo.InsertGallery(ctx, news)
+		inserted, err := s.repo.InsertGallery(ctx, kept)
 		if err != nil {
-			s.discard(ctx, keysOf(news))
+			s.discard(ctx, keysOf(kept))
 			return nil, err
 		}
 		for i, img := range inserted {
 			existing[img.SHA256] = img
-			if img.StorageKey != news[i].StorageKey {
+			if img.StorageKey != kept[i].StorageKey {
 				// A concurrent upload of the same bytes won; ours was released.
 				s.collectNow(ctx)
 			}
@@ -165,6 +187,9 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 			crop.Width, crop.Height, crop.X, crop.Y, f.info.Width, f.info.Height)
 	}
 	img := s.newImage(userID, KindAvatar, f, nil, []string{})
+	if err := s.repo.GuardKeys(ctx, []string{img.StorageKey}, uploadGrace); err != nil {
+		return User{}, err
+	}
 	if err := s.storeAll(ctx, []checked{f}, []NewImage{img}); err != nil {
 		return User{}, err
 	}
@@ -195,13 +220,11 @@ func (s *Service) newImage(ownerID string, kind Kind, f checked, alt *string, ta
 	}
 }
 
-// storeAll guards the keys, then stores every file. On any failure it removes
-// what it stored and reports STORAGE_UNAVAILABLE (or the context's error).
+// storeAll stores every file under its guarded key. On any failure it
+// removes what it stored and reports STORAGE_UNAVAILABLE (or the context's
+// error).
 func (s *Service) storeAll(ctx context.Context, files []checked, news []NewImage) error {
 	keys := keysOf(news)
-	if err := s.repo.GuardKeys(ctx, keys, uploadGrace); err != nil {
-		return err
-	}
 	for i, f := range files {
 		blob := Blob{
 			Key:         news[i].StorageKey,
@@ -236,6 +259,21 @@ func (s *Service) discard(ctx context.Context, keys []string) {
 		s.log.Error("release keys", "op", "discard", "keys", keys, "err", err)
 	}
 	s.collectNow(ctx)
+}
+
+// releaseUnused hands guards of keys that were never stored to the removal
+// worker (removing nothing is cheap), without making the request wait.
+func (s *Service) releaseUnused(ctx context.Context, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	if err := s.repo.ReleaseKeys(context.WithoutCancel(ctx), keys); err != nil {
+		s.log.Error("release keys", "op", "upload", "err", err)
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }
 
 func keysOf(news []NewImage) []string {

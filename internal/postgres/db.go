@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,11 @@ func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
+	// pgxpool's default of max(4, cores) connections makes eight concurrent
+	// uploads queue for a connection; pool_max_conns in the URL still wins.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
 	for _, f := range configure {
 		f(cfg)
 	}
@@ -44,6 +50,9 @@ func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (
 	}
 	return pool, nil
 }
+
+// defaultMaxConns is the pool size unless DATABASE_URL sets pool_max_conns.
+const defaultMaxConns = 32
 
 // ensureDatabase creates the configured database when the server answers
 // that it does not exist (SQLSTATE 3D000), connecting to the maintenance

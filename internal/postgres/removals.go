@@ -53,7 +53,8 @@ func (r *Repository) ExpediteGuards(ctx context.Context) error {
 // with each attempt, at most retry).
 func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.Duration, remove func(ctx context.Context, key string) error) (int, error) {
 	done := 0
-	for done < limit {
+	var failed error
+	for tries := 0; tries < limit; tries++ {
 		var key string
 		var attempts int
 		tx, err := r.pool.Begin(ctx)
@@ -64,7 +65,7 @@ func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.
 			ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`).Scan(&key, &attempts)
 		if errors.Is(err, pgx.ErrNoRows) {
 			_ = tx.Rollback(ctx)
-			return done, nil
+			return done, failed
 		}
 		if err != nil {
 			_ = tx.Rollback(ctx)
@@ -81,7 +82,11 @@ func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.
 				_ = tx.Rollback(ctx)
 				return done, fmt.Errorf("removals: %w", err)
 			}
-			return done, fmt.Errorf("remove %s: %w", key, rerr)
+			// The key waits for its retry; the others still get their turn.
+			if failed == nil {
+				failed = fmt.Errorf("remove %s: %w", key, rerr)
+			}
+			continue
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM blob_removals WHERE storage_key = $1`, key); err != nil {
 			_ = tx.Rollback(ctx)
@@ -92,7 +97,7 @@ func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.
 		}
 		done++
 	}
-	return done, nil
+	return done, failed
 }
 
 // NextRemovalDue is when the next removal falls due (zero when none is queued).
