@@ -48,6 +48,7 @@ type Store struct {
 	spool     string
 	publicURL string
 	madeDirs  sync.Map
+	flusher   *flusher // group commit of flushes; nil: each Put flushes its own
 }
 
 var _ media.Store = (*Store)(nil)
@@ -75,6 +76,9 @@ func New(cfg Config) (*Store, error) {
 	}
 	if err := emptyDir(s.spool); err != nil {
 		return nil, fmt.Errorf("clean spool: %w", err)
+	}
+	if haveSyncfs {
+		s.flusher = newFlusher(syncFS(s.originals))
 	}
 	return s, nil
 }
@@ -134,8 +138,9 @@ func isHex(s string) bool {
 
 // Put stores the blob. A spooled upload is renamed into place; anything else
 // is written to a temporary file and renamed, so that a reader never sees
-// half a file. Both are synced before Put returns, so a committed row never
-// outlives its bytes on power loss.
+// half a file. Either way the file and its directory entry are on stable
+// storage before Put returns, so a committed row never outlives its bytes on
+// power loss.
 func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error) {
 	dest, ok := s.path(blob.Key)
 	if !ok {
@@ -145,18 +150,29 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 		return nil, err
 	}
 	if m, ok := blob.Body.(media.Mover); ok && m.MoveTo(dest) == nil {
-		if err := syncFile(dest); err != nil {
+		if err := os.Chmod(dest, 0o644); err != nil {
 			_ = os.Remove(dest)
 			return nil, err
 		}
 	} else if err := s.writeFile(ctx, dest, blob.Body); err != nil {
 		return nil, err
 	}
-	if err := syncDir(filepath.Dir(dest)); err != nil {
+	if err := s.flush(dest); err != nil {
 		_ = os.Remove(dest)
 		return nil, err
 	}
 	return nil, nil
+}
+
+// flush makes the file at path and its directory entry durable.
+func (s *Store) flush(path string) error {
+	if s.flusher != nil {
+		return s.flusher.wait()
+	}
+	if err := syncFile(path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 func (s *Store) writeFile(ctx context.Context, dest string, body io.Reader) (err error) {
@@ -173,9 +189,7 @@ func (s *Store) writeFile(ctx context.Context, dest string, body io.Reader) (err
 		_ = tmp.Close()
 		return err
 	}
-	if err = tmp.Chmod(0o644); err == nil {
-		err = tmp.Sync()
-	}
+	err = tmp.Chmod(0o644)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -242,10 +256,7 @@ func syncFile(path string) error {
 	if err != nil {
 		return err
 	}
-	err = f.Chmod(0o644)
-	if err == nil {
-		err = f.Sync()
-	}
+	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
