@@ -39,6 +39,12 @@ func BenchmarkUpload(b *testing.B) {
 			tok := e.token("bench", "Bench")
 			benchUploads(b, e.srv.URL+"/graphql", tok, base)
 		})
+		// What the flushes cost: the bare handler never waits for the disk.
+		b.Run("pipeline-nofsync-"+label, func(b *testing.B) {
+			e := newEnv(b, func(c *config) { c.MediaFsync = false })
+			tok := e.token("bench", "Bench")
+			benchUploads(b, e.srv.URL+"/graphql", tok, base)
+		})
 		b.Run("bare-"+label, func(b *testing.B) {
 			dir := b.TempDir()
 			srv := httptest.NewServer(bareHandler(dir))

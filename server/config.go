@@ -19,6 +19,7 @@ type config struct {
 	CloudinaryFolder   string
 	CloudinaryTimeout  time.Duration
 	MediaDir           string
+	MediaFsync         bool
 	PublicURL          string
 	MediaSigningKey    string
 	AuthJWTSecret      string
@@ -47,6 +48,7 @@ var settings = []setting{
 	{env: "CLOUDINARY_FOLDER", flag: "cloudinary-folder", def: "mediagraph", usage: "prefix of the Cloudinary public ids the server chooses"},
 	{env: "CLOUDINARY_TIMEOUT", flag: "cloudinary-timeout", def: "60s", usage: "longest the storing of one file in Cloudinary may take"},
 	{env: "MEDIA_DIR", flag: "media-dir", def: "./data/media", usage: "where the local store keeps files"},
+	{env: "MEDIA_FSYNC", flag: "media-fsync", def: "true", usage: "flush stored files to disk before their rows commit (false: faster, but a power loss may lose stored images)"},
 	{env: "PUBLIC_URL", flag: "public-url", usage: "base of local media URLs (default http://localhost:$PORT)"},
 	{env: "MEDIA_SIGNING_KEY", flag: "media-signing-key", usage: "HMAC key that signs rendition URLs (default: derived from AUTH_JWT_SECRET)", secret: true},
 	{env: "AUTH_JWT_SECRET", flag: "auth-jwt-secret", usage: "HS256 secret bearer tokens are signed with (unset: random, with a demo token logged)", secret: true},
@@ -90,6 +92,11 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 	c.CloudinaryURL = get("CLOUDINARY_URL")
 	c.CloudinaryFolder = get("CLOUDINARY_FOLDER")
 	c.MediaDir = get("MEDIA_DIR")
+	if b, err := strconv.ParseBool(get("MEDIA_FSYNC")); err != nil {
+		errs = append(errs, fmt.Errorf("MEDIA_FSYNC must be true or false, not %q", get("MEDIA_FSYNC")))
+	} else {
+		c.MediaFsync = b
+	}
 	c.PublicURL = strings.TrimRight(get("PUBLIC_URL"), "/")
 	if c.PublicURL == "" {
 		c.PublicURL = "http://localhost:" + strconv.Itoa(c.Port)

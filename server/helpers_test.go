@@ -60,7 +60,7 @@ func newEnv(t testing.TB, adjust ...func(*config)) *testEnv {
 	t.Cleanup(e.srv.Close)
 	e.cfg = config{
 		Port: 0, DatabaseURL: dbURL, CloudinaryFolder: "mediagraph", CloudinaryTimeout: time.Minute,
-		MediaDir: e.mediaDir, PublicURL: e.srv.URL, AuthJWTSecret: testSecret,
+		MediaDir: e.mediaDir, MediaFsync: true, PublicURL: e.srv.URL, AuthJWTSecret: testSecret,
 		MaxFileBytes: 20 << 20, MaxFiles: 10, MaxPixels: 50_000_000,
 		CORSAllowedOrigins: []string{"http://localhost:5173"},
 	}
@@ -75,6 +75,11 @@ func newEnv(t testing.TB, adjust ...func(*config)) *testEnv {
 		t.Fatalf("newApp: %v", err)
 	}
 	t.Cleanup(a.pool.Close)
+	// The removal worker runs beside the handler, as in serve.
+	workers, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { a.svc.RunRemovals(workers) })
+	t.Cleanup(func() { stop(); wg.Wait() })
 	e.app = a
 	h = a.handler
 	return e

@@ -132,6 +132,10 @@ func TestProgram_StartRemovesWhatACrashLeft(t *testing.T) {
 	must(t, os.MkdirAll(filepath.Dir(orphan), 0o755))
 	must(t, os.WriteFile(orphan, []byte("half an upload"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, ".spool", "upload-123"), []byte("temp"), 0o600))
+	// A power loss can take an unflushed guard too: a file nothing names.
+	unnamed := filepath.Join(dir, "originals", "cd", strings.Repeat("e", 32)+".jpg")
+	must(t, os.MkdirAll(filepath.Dir(unnamed), 0o755))
+	must(t, os.WriteFile(unnamed, []byte("no guard"), 0o644))
 	conn, err := pgx.Connect(context.Background(), dbURL)
 	must(t, err)
 	_, err = conn.Exec(context.Background(), `INSERT INTO blob_removals (storage_key, due_at) VALUES ($1, now() + interval '1 hour')`, orphanKey)
@@ -139,7 +143,11 @@ func TestProgram_StartRemovesWhatACrashLeft(t *testing.T) {
 	conn.Close(context.Background())
 
 	p2 := startProgram(t, programEnv(t, dir))
-	eventually(t, "the orphan to go", func() bool { _, err := os.Stat(orphan); return os.IsNotExist(err) })
+	eventually(t, "the orphans to go", func() bool {
+		_, err1 := os.Stat(orphan)
+		_, err2 := os.Stat(unnamed)
+		return os.IsNotExist(err1) && os.IsNotExist(err2)
+	})
 	if entries, _ := os.ReadDir(filepath.Join(dir, ".spool")); len(entries) != 0 {
 		t.Errorf("spool: %v", entries)
 	}

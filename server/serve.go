@@ -56,7 +56,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, configure ...func
 }
 
 func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.Pool) (*app, error) {
-	store, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL})
+	store, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync})
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, onListen func(net.
 	workers, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.svc.RunRemovals(workers) })
+	wg.Go(func() {
+		// Files a power loss may have left without row or guard: swept in
+		// the background so that a large store does not delay the start.
+		if n, err := a.svc.Reconcile(workers); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("reconcile media store", "op", "reconcile", "err", err)
+		} else if n > 0 {
+			log.Warn("removed stored files that nothing named", "op", "reconcile", "files", n)
+		}
+	})
 	defer func() { stopWorkers(); wg.Wait() }()
 
 	log.Info("listening", "addr", ln.Addr().String(), "store", a.store.Name(), "graphql", cfg.PublicURL+"/graphql")

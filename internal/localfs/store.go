@@ -25,6 +25,10 @@ type Config struct {
 	Dir string
 	// PublicURL is the base of delivery URLs (PUBLIC_URL), without the /media/ part.
 	PublicURL string
+	// NoFsync skips flushing stored files to stable storage (MEDIA_FSYNC=false):
+	// faster on slow disks, but a power loss may then lose files whose rows
+	// were committed. For storage that is durable by other means.
+	NoFsync bool
 }
 
 // Validate reports what is wrong with the configuration.
@@ -49,6 +53,7 @@ type Store struct {
 	publicURL string
 	madeDirs  sync.Map
 	flusher   *flusher // group commit of flushes; nil: each Put flushes its own
+	noFsync   bool
 }
 
 var _ media.Store = (*Store)(nil)
@@ -77,6 +82,7 @@ func New(cfg Config) (*Store, error) {
 	if err := emptyDir(s.spool); err != nil {
 		return nil, fmt.Errorf("clean spool: %w", err)
 	}
+	s.noFsync = cfg.NoFsync
 	if haveSyncfs {
 		s.flusher = newFlusher(syncFS(s.originals))
 	}
@@ -166,6 +172,9 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 
 // flush makes the file at path and its directory entry durable.
 func (s *Store) flush(path string) error {
+	if s.noFsync {
+		return nil
+	}
 	if s.flusher != nil {
 		return s.flusher.wait()
 	}
@@ -235,6 +244,29 @@ func (s *Store) Delete(_ context.Context, key string) error {
 // a transform gets the original's URL.
 func (s *Store) URL(img *media.Image, _ *media.Transform) string {
 	return s.publicURL + "/media/" + img.StorageKey
+}
+
+// Keys calls fn with the key of every stored original.
+func (s *Store) Keys(ctx context.Context, fn func(key string) error) error {
+	return filepath.WalkDir(s.originals, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(s.originals, p)
+		if err != nil {
+			return err
+		}
+		if key := filepath.ToSlash(rel); validKey(key) {
+			return fn(key)
+		}
+		return nil
+	})
 }
 
 // Ping reports whether the store's directories are there and writable.

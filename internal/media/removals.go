@@ -83,3 +83,45 @@ func (s *Service) collect(ctx context.Context) (int, error) {
 		// A full batch removed: there may be more due.
 	}
 }
+
+// reconcileBatch is how many listed keys are checked per query.
+const reconcileBatch = 500
+
+// Reconcile removes stored files that no row, removal or upload guard names:
+// what a power loss can leave behind when it takes an upload's unflushed
+// guard. Safe while uploads run: a file being stored is guarded (guards are
+// visible the moment they commit), and its row replaces the guard
+// atomically. It does nothing for stores that cannot list their keys.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	lister, ok := s.store.(Lister)
+	if !ok {
+		return 0, nil
+	}
+	removed := 0
+	var batch []string
+	check := func() error {
+		unknown, err := s.repo.UnknownKeys(ctx, batch)
+		batch = batch[:0]
+		if err != nil {
+			return err
+		}
+		for _, key := range unknown {
+			if err := s.store.Delete(ctx, key); err != nil {
+				return err
+			}
+			removed++
+		}
+		return nil
+	}
+	err := lister.Keys(ctx, func(key string) error {
+		batch = append(batch, key)
+		if len(batch) == reconcileBatch {
+			return check()
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		err = check()
+	}
+	return removed, err
+}

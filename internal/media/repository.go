@@ -55,7 +55,12 @@ type Repository interface {
 
 	// GuardKeys records keys about to be stored, due for removal after grace
 	// unless a row claims them first: a request that dies leaves no file.
-	GuardKeys(ctx context.Context, keys []string, grace time.Duration) error
+	// Without flush the guard is visible at once but not waited onto disk:
+	// for stores whose orphans Reconcile finds anyway, should power fail.
+	GuardKeys(ctx context.Context, keys []string, grace time.Duration, flush bool) error
+	// UnknownKeys returns the keys among keys that neither a row nor a
+	// pending removal or upload guard names: stored files nothing will claim.
+	UnknownKeys(ctx context.Context, keys []string) ([]string, error)
 	// InsertGallery inserts gallery rows for stored files in one transaction,
 	// claiming their guards. Where the owner already has the same bytes (a
 	// concurrent upload won), the existing image is returned instead and the

@@ -447,7 +447,7 @@ func TestRecoverInterrupted_RemovesOrphansKeepsFilesWithRows(t *testing.T) {
 	// process died before the row was inserted.
 	data := pngBytes(t, 4, 4)
 	orphan := e.store.NewKey("png")
-	if err := e.repo.GuardKeys(ctx, []string{orphan}, time.Hour); err != nil {
+	if err := e.repo.GuardKeys(ctx, []string{orphan}, time.Hour, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.store.Store.Put(ctx, media.Blob{Key: orphan, ContentType: "image/png", Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)}); err != nil {
@@ -580,7 +580,7 @@ func TestRecoverInterrupted_StoreFailureIsLeftToTheWorker(t *testing.T) {
 	ctx := context.Background()
 	data := pngBytes(t, 4, 4)
 	orphan := e.store.NewKey("png")
-	if err := e.repo.GuardKeys(ctx, []string{orphan}, time.Hour); err != nil {
+	if err := e.repo.GuardKeys(ctx, []string{orphan}, time.Hour, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.store.Store.Put(ctx, media.Blob{Key: orphan, Size: int64(len(data)), Body: bytes.NewReader(data)}); err != nil {
@@ -600,4 +600,37 @@ func TestRecoverInterrupted_StoreFailureIsLeftToTheWorker(t *testing.T) {
 	eventually(t, "the worker to remove the orphan", func() bool {
 		return len(e.store.files(t)) == 0 && e.removals() == 0
 	})
+}
+
+// A power loss can take an upload's unflushed guard while its file made it
+// to disk; Reconcile finds such files and keeps everything something names.
+func TestReconcile_RemovesOnlyFilesNothingNames(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	data := pngBytes(t, 4, 4)
+	put := func(key string) {
+		if _, err := e.store.Store.Put(ctx, media.Blob{Key: key, Size: int64(len(data)), Body: bytes.NewReader(data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept, err := e.svc.UploadImages(ctx, e.owner, []media.Upload{{Filename: "k.png", Size: int64(len(data)), Content: bytes.NewReader(data)}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guarded := e.store.NewKey("png")
+	if err := e.repo.GuardKeys(ctx, []string{guarded}, time.Hour, true); err != nil {
+		t.Fatal(err)
+	}
+	put(guarded) // an upload in flight
+	unnamed := e.store.NewKey("png")
+	put(unnamed)
+
+	n, err := e.svc.Reconcile(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Reconcile = %d, %v; want 1 file removed", n, err)
+	}
+	files := e.store.files(t)
+	if !slices.Contains(files, kept[0].StorageKey) || !slices.Contains(files, guarded) || slices.Contains(files, unnamed) {
+		t.Fatalf("files after Reconcile: %v (kept %s, guarded %s, unnamed %s)", files, kept[0].StorageKey, guarded, unnamed)
+	}
 }

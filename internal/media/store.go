@@ -52,3 +52,9 @@ type Store interface {
 	// Ping reports whether the store answers (readiness).
 	Ping(ctx context.Context) error
 }
+
+// Lister is implemented by stores that can list every key they hold (the
+// local store), so that Reconcile can find files that nothing names.
+type Lister interface {
+	Keys(ctx context.Context, fn func(key string) error) error
+}

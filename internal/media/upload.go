@@ -131,7 +131,7 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 	var lookupErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { existing, lookupErr = s.repo.GalleryImagesBySHA256(ctx, ownerID, digests) })
-	guardErr := s.repo.GuardKeys(ctx, keysOf(news), uploadGrace)
+	guardErr := s.guard(ctx, keysOf(news))
 	wg.Wait()
 	if err := errors.Join(lookupErr, guardErr); err != nil {
 		if guardErr == nil {
@@ -187,7 +187,7 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 			crop.Width, crop.Height, crop.X, crop.Y, f.info.Width, f.info.Height)
 	}
 	img := s.newImage(userID, KindAvatar, f, nil, []string{})
-	if err := s.repo.GuardKeys(ctx, []string{img.StorageKey}, uploadGrace); err != nil {
+	if err := s.guard(ctx, []string{img.StorageKey}); err != nil {
 		return User{}, err
 	}
 	if err := s.storeAll(ctx, []checked{f}, []NewImage{img}); err != nil {
@@ -218,6 +218,16 @@ func (s *Service) newImage(ownerID string, kind Kind, f checked, alt *string, ta
 		Alt:         alt,
 		Tags:        tags,
 	}
+}
+
+// guard records keys about to be stored. Where Reconcile can find orphans
+// (a store that lists its keys), the guard is not waited onto disk: a process
+// crash keeps it, and after a power loss, which could lose it together with
+// its file's row-to-be, the sweep at start finds the file. That spares every
+// upload one flush of the database's log.
+func (s *Service) guard(ctx context.Context, keys []string) error {
+	_, reconcilable := s.store.(Lister)
+	return s.repo.GuardKeys(ctx, keys, uploadGrace, !reconcilable)
 }
 
 // storeAll stores every file under its guarded key. On any failure it

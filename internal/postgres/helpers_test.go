@@ -83,7 +83,7 @@ func insert(t *testing.T, r *postgres.Repository, imgs ...media.NewImage) []medi
 	for i, img := range imgs {
 		keys[i] = img.StorageKey
 	}
-	if err := r.GuardKeys(ctx, keys, time.Hour); err != nil {
+	if err := r.GuardKeys(ctx, keys, time.Hour, true); err != nil {
 		t.Fatal(err)
 	}
 	out, err := r.InsertGallery(ctx, imgs)

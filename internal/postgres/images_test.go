@@ -55,7 +55,7 @@ func TestInsertGallery_RefusedWhenTheGuardIsMissing(t *testing.T) {
 	// One of two guarded: neither row, and the guard that was there stays.
 	guarded, unguarded := newImage(u.ID), newImage(u.ID)
 	clearRemovals(t, p, []string{guarded.StorageKey})
-	if err := r.GuardKeys(ctx, []string{guarded.StorageKey}, time.Hour); err != nil {
+	if err := r.GuardKeys(ctx, []string{guarded.StorageKey}, time.Hour, true); err != nil {
 		t.Fatal(err)
 	}
 	if imgs, err := r.InsertGallery(ctx, []media.NewImage{guarded, unguarded}); err == nil {
@@ -227,7 +227,7 @@ func TestListImages_KeysetOrderBreaksEqualCreatedAtByID(t *testing.T) {
 	// An avatar of the same owner is never listed.
 	av := newImage(u.ID)
 	av.Kind = media.KindAvatar
-	if err := r.GuardKeys(ctx, []string{av.StorageKey}, time.Hour); err != nil {
+	if err := r.GuardKeys(ctx, []string{av.StorageKey}, time.Hour, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.ReplaceAvatar(ctx, av, nil); err != nil {

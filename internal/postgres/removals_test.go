@@ -182,7 +182,7 @@ func TestGuards_NotDueUntilExpeditedOrReleased(t *testing.T) {
 	ctx := context.Background()
 	guarded, released := "guard-"+randHex(8), "released-"+randHex(8)
 	clearRemovals(t, p, []string{guarded, released})
-	if err := r.GuardKeys(ctx, []string{guarded, released}, time.Hour); err != nil {
+	if err := r.GuardKeys(ctx, []string{guarded, released}, time.Hour, true); err != nil {
 		t.Fatal(err)
 	}
 	var removed []string

@@ -173,11 +173,13 @@ func deleteImageRow(ctx context.Context, tx pgx.Tx, id string) error {
 	return queueRemoval(ctx, tx, []string{key}, 0)
 }
 
+const queueRemovalSQL = `
+	INSERT INTO blob_removals (storage_key, due_at)
+	SELECT k, now() + $2::interval FROM unnest($1::text[]) AS k
+	ON CONFLICT (storage_key) DO UPDATE SET due_at = EXCLUDED.due_at`
+
 func queueRemoval(ctx context.Context, q querier, keys []string, after time.Duration) error {
-	_, err := q.Exec(ctx, `
-		INSERT INTO blob_removals (storage_key, due_at)
-		SELECT k, now() + $2::interval FROM unnest($1::text[]) AS k
-		ON CONFLICT (storage_key) DO UPDATE SET due_at = EXCLUDED.due_at`, keys, after)
+	_, err := q.Exec(ctx, queueRemovalSQL, keys, after)
 	return err
 }
 
