@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -176,5 +177,22 @@ func TestQueries_BadArguments(t *testing.T) {
 				t.Fatalf("code %q: %s", resp.code(), resp.Raw)
 			}
 		})
+	}
+}
+
+func TestUploadImage_AStringIsNoUpload(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("string-upload")
+	for _, q := range []struct {
+		query string
+		vars  map[string]any
+	}{
+		{uploadImageMutation, map[string]any{"file": "/etc/passwd"}},
+		{`mutation { uploadImage(file: "https://example.com/cat.jpg") { id } }`, nil},
+	} {
+		resp := e.query(tok, q.query, q.vars)
+		if resp.code() != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "file part") {
+			t.Errorf("code %q: %s", resp.code(), resp.Raw)
+		}
 	}
 }
