@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
-	"strings"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
 	"image/png"
+	"strings"
 	"testing"
 	"time"
 
