@@ -35,7 +35,9 @@ type HandlerConfig struct {
 // error presenter and per-request dataloaders.
 func NewHandler(svc *media.Service, cfg HandlerConfig, log *slog.Logger) http.Handler {
 	limits := svc.Limits()
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: svc}}))
+	es := Config{Resolvers: &Resolver{Service: svc}}
+	es.Complexity = listComplexity()
+	srv := handler.New(NewExecutableSchema(es))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{MaxBodyBytes: cfg.MaxFieldBytes})
 	srv.AddTransport(transport.MultipartForm{
@@ -46,6 +48,10 @@ func NewHandler(svc *media.Service, cfg HandlerConfig, log *slog.Logger) http.Ha
 		SpoolDir:        cfg.SpoolDir,
 		OnFile:          cfg.OnUploadBytes,
 	})
+	// Validation cost grows faster than a query's size: bound the tokens, and
+	// the length (comments are not tokens) before anything is parsed or cached.
+	srv.SetParserTokenLimit(maxQueryTokens)
+	srv.Use(queryLengthLimit{max: maxQueryBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	if cfg.Complexity > 0 {

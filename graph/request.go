@@ -107,3 +107,20 @@ func found[T any](v T, err error) (*T, error) {
 	}
 	return &v, nil
 }
+
+// forget drops what a mutation changed from the request's loaders, so that
+// a later operation of the same batch reads it fresh.
+func forget(ctx context.Context, userID, imageID string) {
+	rq := requestFrom(ctx)
+	rq.users.Clear(userID)
+	if imageID != "" {
+		rq.images.Clear(imageID)
+	}
+}
+
+func derefID(id *string) string {
+	if id == nil {
+		return ""
+	}
+	return *id
+}

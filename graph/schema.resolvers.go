@@ -86,6 +86,7 @@ func (r *mutationResolver) SetAvatar(ctx context.Context, file graphql.Upload, c
 		c = &media.Crop{X: crop.X, Y: crop.Y, Width: crop.Width, Height: crop.Height}
 	}
 	updated, err := r.Service.SetAvatar(ctx, u.ID, toUpload(file), c)
+	forget(ctx, u.ID, derefID(u.AvatarID))
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +100,7 @@ func (r *mutationResolver) RemoveAvatar(ctx context.Context) (*media.User, error
 		return nil, err
 	}
 	updated, err := r.Service.RemoveAvatar(ctx, u.ID)
+	forget(ctx, u.ID, derefID(u.AvatarID))
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +127,7 @@ func (r *mutationResolver) UpdateImage(ctx context.Context, id string, alt *stri
 	if err != nil {
 		return nil, err
 	}
+	forget(ctx, u.ID, id)
 	return &img, nil
 }
 
@@ -134,7 +137,9 @@ func (r *mutationResolver) DeleteImage(ctx context.Context, id string) (string, 
 	if err != nil {
 		return "", err
 	}
-	return r.Service.DeleteImage(ctx, u.ID, id)
+	deleted, err := r.Service.DeleteImage(ctx, u.ID, id)
+	forget(ctx, u.ID, id)
+	return deleted, err
 }
 
 // Me is the resolver for the me field.

@@ -47,8 +47,9 @@ type Authenticator struct {
 	jwks      keyfunc.Keyfunc
 }
 
-// leeway forgives clock skew between the issuer and this server.
-const leeway = 30 * time.Second
+// leeway forgives clock skew between the issuer and this server; it also
+// extends exp, so it stays small.
+const leeway = 5 * time.Second
 
 // New returns an Authenticator. Without a secret and without a JWKS URL it
 // makes a random secret for this process (Generated), so that a demo token

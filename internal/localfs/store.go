@@ -274,7 +274,7 @@ func (s *Store) Ping(_ context.Context) error {
 	if st, err := os.Stat(s.originals); err != nil || !st.IsDir() {
 		return fmt.Errorf("media directory %s is missing or not a directory", s.originals)
 	}
-	f, err := os.CreateTemp(s.originals, ".ping-*")
+	f, err := os.CreateTemp(s.spool, "ping-*") // the spool is emptied at start
 	if err != nil {
 		return err
 	}

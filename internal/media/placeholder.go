@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 )
+
+// placeholderTimeout bounds the making of one placeholder, queueing included.
+const placeholderTimeout = time.Minute
 
 // PlaceholderFunc makes the data: URI of a tiny blurred preview from an
 // image's bytes, given its format and EXIF orientation.
@@ -18,7 +22,16 @@ func (s *Service) Placeholder(ctx context.Context, img *Image) (*string, error) 
 		return img.Placeholder, nil
 	}
 	v, err, _ := s.placeholders.Do(img.ID, func() (any, error) {
-		ctx := context.WithoutCancel(ctx)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), placeholderTimeout)
+		defer cancel()
+		// Decoding takes memory in proportion to pixels: the budget lets a
+		// few big images or many small ones decode at once, never a page of
+		// big ones together.
+		weight := min(int64(img.Width)*int64(img.Height), s.limits.MaxPixels)
+		if err := s.decoding.Acquire(ctx, weight); err != nil {
+			return nil, err
+		}
+		defer s.decoding.Release(weight)
 		rc, err := s.store.Open(ctx, img)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", img.StorageKey, err)

@@ -35,7 +35,10 @@ func (s *Service) RecoverInterrupted(ctx context.Context) error {
 // the next retry falls due, and at least every ten seconds.
 func (s *Service) RunRemovals(ctx context.Context) {
 	for {
-		if _, err := s.collect(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		round, cancel := context.WithTimeout(ctx, collectTimeout)
+		_, err := s.collect(round)
+		cancel()
+		if err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("removals", "op", "removals", "err", err)
 		}
 		wait := maxRetryGap

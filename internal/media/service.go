@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -24,6 +25,9 @@ const (
 	maxPage     = 100
 )
 
+// settleTimeout bounds a row insert that the client can no longer cancel.
+const settleTimeout = 30 * time.Second
+
 // uploadGrace is how long a stored file may wait for its row before the
 // removal worker takes it: far longer than any request may run.
 const uploadGrace = time.Hour
@@ -38,6 +42,7 @@ type Service struct {
 
 	makePlaceholder PlaceholderFunc
 	placeholders    singleflight.Group
+	decoding        *semaphore.Weighted // pixels being decoded at once
 	kick            chan struct{}
 	// subjects remembers who a token's subject is, so that an authenticated
 	// request costs no query to find its user.
@@ -55,7 +60,8 @@ const (
 // makes image previews.
 func NewService(repo Repository, store Store, limits Limits, placeholders PlaceholderFunc, log *slog.Logger) *Service {
 	return &Service{repo: repo, store: store, limits: limits, makePlaceholder: placeholders, log: log, kick: make(chan struct{}, 1),
-		subjects: expirable.NewLRU[string, User](subjectCacheSize, nil, subjectCacheTTL)}
+		subjects: expirable.NewLRU[string, User](subjectCacheSize, nil, subjectCacheTTL),
+		decoding: semaphore.NewWeighted(max(2*limits.MaxPixels, 1))}
 }
 
 // Limits returns the upload limits in force.

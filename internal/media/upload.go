@@ -155,7 +155,9 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 		if err := s.storeAll(ctx, keptFiles, kept); err != nil {
 			return nil, err
 		}
-		inserted, err := s.repo.InsertGallery(ctx, kept)
+		ictx, cancel := s.settled(ctx)
+		inserted, err := s.repo.InsertGallery(ictx, kept)
+		cancel()
 		if err != nil {
 			s.discard(ctx, keysOf(kept))
 			return nil, err
@@ -193,13 +195,22 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 	if err := s.storeAll(ctx, []checked{f}, []NewImage{img}); err != nil {
 		return User{}, err
 	}
-	u, err := s.repo.ReplaceAvatar(ctx, img, crop)
+	ictx, cancel := s.settled(ctx)
+	u, err := s.repo.ReplaceAvatar(ictx, img, crop)
+	cancel()
 	if err != nil {
 		s.discard(ctx, []string{img.StorageKey})
 		return User{}, err
 	}
 	s.collectNow(ctx)
 	return u, nil
+}
+
+// settled is the context of a row insert after its files are stored: the
+// client going away must not cancel it halfway (a commit the caller cannot
+// see), so it ends only by its own deadline.
+func (s *Service) settled(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
 func (s *Service) newImage(ownerID string, kind Kind, f checked, alt *string, tags []string) NewImage {

@@ -34,6 +34,11 @@ func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
 	}
+	// No statement of ours runs long: one that does is stuck, and must not
+	// hold a connection (or a removal's row lock) for ever.
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = "30s"
+	}
 	for _, f := range configure {
 		f(cfg)
 	}

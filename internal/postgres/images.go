@@ -237,7 +237,8 @@ func (r *Repository) InsertGallery(ctx context.Context, imgs []media.NewImage) (
 // ownedImageForUpdate locks the owner's image, telling NOT_FOUND from FORBIDDEN.
 func ownedImageForUpdate(ctx context.Context, tx pgx.Tx, ownerID, id string) error {
 	var owner string
-	err := tx.QueryRow(ctx, `SELECT owner_id::text FROM images WHERE id = $1 FOR UPDATE`, id).Scan(&owner)
+	// Avatars are kept apart: the gallery's mutations do not see them.
+	err := tx.QueryRow(ctx, `SELECT owner_id::text FROM images WHERE id = $1 AND kind = 'gallery' FOR UPDATE`, id).Scan(&owner)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return media.Errorf(media.CodeNotFound, "No image with that id.")

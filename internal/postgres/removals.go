@@ -95,6 +95,24 @@ func (r *Repository) ProcessRemovals(ctx context.Context, limit int, retry time.
 			_ = tx.Rollback(ctx)
 			return done, fmt.Errorf("removals: %w", err)
 		}
+		// A row may name the key after all: an insert whose client went away
+		// can commit although its caller saw an error and released the key.
+		// The row wins; the file stays.
+		var named bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM images WHERE storage_key = $1)`, key).Scan(&named); err != nil {
+			_ = tx.Rollback(ctx)
+			return done, fmt.Errorf("removals: %w", err)
+		}
+		if named {
+			if _, err := tx.Exec(ctx, `DELETE FROM blob_removals WHERE storage_key = $1`, key); err != nil {
+				_ = tx.Rollback(ctx)
+				return done, fmt.Errorf("removals: %w", err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				return done, fmt.Errorf("removals: %w", err)
+			}
+			continue
+		}
 		if rerr := remove(ctx, key); rerr != nil {
 			backoff := min(time.Duration(1<<min(attempts, 10))*250*time.Millisecond, retry)
 			_, err = tx.Exec(ctx, `UPDATE blob_removals SET attempts = attempts + 1, last_error = $2,

@@ -46,6 +46,10 @@ func describeJSONError(err error) string {
 
 // decodeOperations decodes a GraphQL request: one JSON object, or a JSON
 // array of objects (a batch). what names the input in error messages.
+// maxBatch bounds the operations of one batched request: each is a whole
+// query, and their responses are all held until the answer is written.
+const maxBatch = 10
+
 func decodeOperations(b []byte, what string) ([]*graphql.RawParams, bool, *reqError) {
 	switch firstByte(b) {
 	case '{':
@@ -61,6 +65,9 @@ func decodeOperations(b []byte, what string) ([]*graphql.RawParams, bool, *reqEr
 		}
 		if len(raws) == 0 {
 			return nil, true, badRequest("empty batch in %s", what)
+		}
+		if len(raws) > maxBatch {
+			return nil, true, badRequest("a batch in %s may hold at most %d operations, not %d", what, maxBatch, len(raws))
 		}
 		ops := make([]*graphql.RawParams, len(raws))
 		for i, raw := range raws {

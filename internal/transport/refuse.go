@@ -14,3 +14,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, code, messag
 	rp := &responder{w: w, media: negotiate(r)}
 	rp.write(status, &graphql.Response{Errors: gqlerror.List{{Message: message, Extensions: map[string]any{"code": code}}}})
 }
+
+// WriteRequestError answers a GraphQL request error found before execution
+// (no valid credentials for an upload): 200 under application/json, 400
+// under application/graphql-response+json, as the transports do.
+func WriteRequestError(w http.ResponseWriter, r *http.Request, code, message string) {
+	rp := &responder{w: w, media: negotiate(r)}
+	rp.write(rp.preExecStatus(), &graphql.Response{Errors: gqlerror.List{{Message: message, Extensions: map[string]any{"code": code}}}})
+}
