@@ -28,7 +28,7 @@ const (
 	shutdownGrace   = 30 * time.Second
 	maxFieldBytes   = 1 << 20   // JSON bodies, multipart operations and map
 	memoryFileBytes = 256 << 10 // uploads up to this stay in memory
-	maxComplexity   = 10000 // a page of 100 images with a dozen fields each
+	maxComplexity   = 10000     // a page of 100 images with a dozen fields each
 	readyTimeout    = 2 * time.Second
 )
 
