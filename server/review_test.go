@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -99,5 +101,33 @@ func TestQueries_SizeLimits(t *testing.T) {
 	}
 	if resp := e.query(tok, `{ images(first: 100) { edges { node {`+b.String()+` } } } }`, nil); len(resp.Errors) == 0 {
 		t.Error("300 aliased srcSets over 100 images were accepted")
+	}
+}
+
+func TestPlaceholder_UndecodableImageDoesNotFailTheQuery(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("undecodable")
+	img := e.uploadImage(tok, pngFile("ok.png", 40, 40, 83), nil)
+	// The stored bytes go bad behind the server's back.
+	var key string
+	if err := e.app.pool.QueryRow(t.Context(), `SELECT storage_key FROM images WHERE id = $1`, img.ID).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.mediaDir, "originals", filepath.FromSlash(key)), []byte("\x89PNG\r\n\x1a\nbroken"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Images struct {
+			Edges []struct {
+				Node struct {
+					ID          string  `json:"id"`
+					Placeholder *string `json:"placeholder"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"images"`
+	}
+	e.query(tok, `{ images { edges { node { id placeholder } } } }`, nil).decode(t, &out)
+	if len(out.Images.Edges) != 1 || out.Images.Edges[0].Node.Placeholder != nil {
+		t.Fatalf("page: %+v", out.Images)
 	}
 }

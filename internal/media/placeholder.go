@@ -17,8 +17,16 @@ type PlaceholderFunc func(r io.Reader, format string, orientation int) (string, 
 // Placeholder returns the image's tiny blurred preview, making and keeping it
 // the first time it is asked for. Decoding pixels is far slower than storing
 // bytes, so uploads do not wait for it; concurrent first requests make it once.
+//
+// A preview that cannot be made is no reason to fail the query around it
+// (Apollo Client's default error policy would drop the whole page): it is
+// null, the cause is logged, and bytes that do not decode are remembered
+// (an empty stored value) so that they are not decoded again.
 func (s *Service) Placeholder(ctx context.Context, img *Image) (*string, error) {
 	if img.Placeholder != nil || s.makePlaceholder == nil {
+		if img.Placeholder != nil && *img.Placeholder == "" {
+			return nil, nil
+		}
 		return img.Placeholder, nil
 	}
 	v, err, _ := s.placeholders.Do(img.ID, func() (any, error) {
@@ -39,7 +47,8 @@ func (s *Service) Placeholder(ctx context.Context, img *Image) (*string, error) 
 		defer rc.Close()
 		uri, err := s.makePlaceholder(rc, img.Format, img.Orientation)
 		if err != nil {
-			return nil, fmt.Errorf("placeholder for %s: %w", img.ID, err)
+			s.log.Warn("image does not decode; it gets no placeholder", "op", "placeholder", "image_id", img.ID, "err", err)
+			uri = ""
 		}
 		if err := s.repo.SetPlaceholder(ctx, img.ID, uri); err != nil {
 			return nil, err
@@ -47,8 +56,11 @@ func (s *Service) Placeholder(ctx context.Context, img *Image) (*string, error) 
 		return uri, nil
 	})
 	if err != nil {
-		return nil, err
+		s.log.Warn("placeholder deferred", "op", "placeholder", "image_id", img.ID, "err", fmt.Errorf("placeholder for %s: %w", img.ID, err))
+		return nil, nil
 	}
-	uri := v.(string)
-	return &uri, nil
+	if uri := v.(string); uri != "" {
+		return &uri, nil
+	}
+	return nil, nil
 }
