@@ -66,10 +66,7 @@ func (s *Service) collectNow(ctx context.Context) {
 	defer cancel()
 	if _, err := s.collect(ctx); err != nil {
 		s.log.Warn("removal deferred to the worker", "op", "removals", "err", err)
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.wakeRemovals()
 	}
 }
 
@@ -127,4 +124,12 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		err = check()
 	}
 	return removed, err
+}
+
+// wakeRemovals tells the worker that removals are due, without waiting.
+func (s *Service) wakeRemovals() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }

@@ -291,10 +291,7 @@ func (s *Service) releaseUnused(ctx context.Context, keys []string) {
 	if err := s.repo.ReleaseKeys(context.WithoutCancel(ctx), keys); err != nil {
 		s.log.Error("release keys", "op", "upload", "err", err)
 	}
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
+	s.wakeRemovals()
 }
 
 func keysOf(news []NewImage) []string {
