@@ -35,7 +35,7 @@ func BenchmarkUpload(b *testing.B) {
 		base := jpegOfSize(b, size)
 		label := fmt.Sprintf("%dMiB", size>>20)
 		b.Run("pipeline-"+label, func(b *testing.B) {
-			e := newBenchEnv(b)
+			e := newEnv(b)
 			tok := e.token("bench", "Bench")
 			benchUploads(b, e.srv.URL+"/graphql", tok, base)
 		})
@@ -131,15 +131,7 @@ func benchUploads(b *testing.B, url, tok string, base []byte) {
 			if tok != "" {
 				req.Header.Set("Authorization", "Bearer "+tok)
 			}
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			out, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || !bytes.Contains(out, []byte(`"id"`)) {
-				b.Errorf("status %d: %s", resp.StatusCode, out)
+			if !postOK(b, client, req, func(out []byte) bool { return bytes.Contains(out, []byte(`"id"`)) }) {
 				return
 			}
 		}
@@ -191,16 +183,13 @@ func jpegOfSize(b *testing.B, size int) []byte {
 	}
 }
 
-// newBenchEnv is newEnv for benchmarks.
-func newBenchEnv(b *testing.B) *testEnv { return newEnv(b) }
-
 // BenchmarkImagesPage asks eight concurrent clients for a page of 50 images
 // with owner and avatar, the query a gallery page makes:
 //
 //	go test -run='^$' -bench=BenchmarkImagesPage -benchtime=2000x ./server/
 func BenchmarkImagesPage(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
-	e := newBenchEnv(b)
+	e := newEnv(b)
 	tok := e.token("bench-page", "Page")
 	e.upload(tok, `mutation($f: Upload!) { setAvatar(file: $f) { id } }`, map[string]any{"f": nil},
 		[]file{pngFile("me.png", 64, 64, 1)}, [][]string{{"variables.f"}})
@@ -220,15 +209,7 @@ func BenchmarkImagesPage(b *testing.B) {
 			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			out, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || bytes.Contains(out, []byte(`"errors"`)) {
-				b.Errorf("status %d: %s", resp.StatusCode, out)
+			if !postOK(b, client, req, func(out []byte) bool { return !bytes.Contains(out, []byte(`"errors"`)) }) {
 				return
 			}
 			mine = append(mine, time.Since(start))
@@ -243,4 +224,21 @@ func BenchmarkImagesPage(b *testing.B) {
 		slices.Sort(latencies)
 		b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
 	}
+}
+
+// postOK sends req and reports whether it was answered 200 with a body that
+// passes ok; anything else fails the benchmark.
+func postOK(b *testing.B, client *http.Client, req *http.Request, ok func([]byte) bool) bool {
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !ok(out) {
+		b.Errorf("status %d: %s", resp.StatusCode, out)
+		return false
+	}
+	return true
 }

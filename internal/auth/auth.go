@@ -174,8 +174,3 @@ func FromContext(ctx context.Context) (*Identity, error) {
 	st, _ := ctx.Value(ctxKey{}).(state)
 	return st.id, st.err
 }
-
-// WithIdentity returns a context carrying id, for tests and internal callers.
-func WithIdentity(ctx context.Context, id Identity) context.Context {
-	return context.WithValue(ctx, ctxKey{}, state{id: &id})
-}

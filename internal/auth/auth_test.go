@@ -426,11 +426,3 @@ func TestMiddleware_BadHeaderIsAnErrorNeverAnonymous(t *testing.T) {
 		}
 	}
 }
-
-func TestWithIdentity_IsWhatFromContextReturns(t *testing.T) {
-	ctx := auth.WithIdentity(context.Background(), auth.Identity{Subject: "s", Name: "n"})
-	id, err := auth.FromContext(ctx)
-	if err != nil || id == nil || *id != (auth.Identity{Subject: "s", Name: "n"}) {
-		t.Errorf("%+v, %v", id, err)
-	}
-}
