@@ -59,8 +59,17 @@ func newBoxes(sw, sh, dw, dh int) *boxes {
 // costs nothing.
 func downscale(img image.Image, side int, studio bool) *image.NRGBA {
 	r := img.Bounds()
+	dw, dh := previewSize(r.Dx(), r.Dy(), side)
+	return downscaleTo(img, dw, dh, studio)
+}
+
+// downscaleTo is downscale to exactly dw x dh px, which must not exceed img's
+// size. It serves a JPEG decoded at a reduced scale, whose preview size is
+// computed from the file's full size: the scaled size, rounded up, could give
+// a different rounding of the aspect ratio.
+func downscaleTo(img image.Image, dw, dh int, studio bool) *image.NRGBA {
+	r := img.Bounds()
 	sw, sh := r.Dx(), r.Dy()
-	dw, dh := previewSize(sw, sh, side)
 	b := newBoxes(sw, sh, dw, dh)
 	b.studio = studio
 	switch m := img.(type) {

@@ -4,14 +4,18 @@
 // (under 1 KiB in total) to inline in an API response; the client scales it up
 // with smoothing, which is what makes it look blurred.
 //
-// Generating one means decoding the whole original: Go's JPEG decoder (and the
-// other decoders used here) cannot downscale while decoding, the way libjpeg's
-// DCT scaling can, so a 12-megapixel JPEG is decoded to 12 megapixels before
-// being averaged down (AVIF, decoded by libavif compiled to WebAssembly, is
-// slower still). That costs about 150 ms of CPU and 19 MB for a 12-megapixel
-// JPEG, nearly all of it in the decoder, which is why previews are made lazily
-// from the stored original the first time a client asks for one, and never on
-// the upload path.
+// A JPEG is decoded by internal/jpegscale at the smallest of the DCT scales
+// 1/1, 1/2, 1/4 and 1/8 that keeps at least 64 pixels on each side, as
+// libjpeg's "shrink on load" does: a 12-megapixel photo becomes 500x375
+// pixels, which cuts the decode's time by 1.5 to 4 times (the entropy
+// decoding remains) and the image's memory from 18 MB to 0.3 MB
+// (BENCHMARKS.md); a progressive JPEG still holds all its coefficients while
+// it decodes, as with image/jpeg. The other
+// decoders used here (PNG, GIF, WebP, and AVIF through libavif compiled to
+// WebAssembly, slower still) cannot downscale while decoding, so those images
+// are decoded whole before being averaged down. Previews are therefore still
+// made lazily from the stored original the first time a client asks for one,
+// and never on the upload path.
 package placeholder
 
 import (
@@ -30,6 +34,8 @@ import (
 
 	"github.com/gen2brain/avif"
 	"golang.org/x/image/webp"
+
+	"github.com/mediagraph/mediagraph/internal/jpegscale"
 )
 
 // maxURI is the exclusive bound on the length of the returned data: URI.
@@ -56,11 +62,11 @@ var errUnknownFormat = errors.New("placeholder: unknown image format")
 // preview is opaque; a translucent source keeps its alpha. If the URI would be
 // 1 KiB or more, smaller previews (12, 8, then 4 px) are tried.
 //
-// The image is decoded whole, whatever its size (see the package comment), so
-// r must already be bounded: uploads are size- and pixel-checked by imagecheck
-// before they are stored.
+// Images other than JPEG are decoded whole, whatever their size (see the
+// package comment), so r must already be bounded: uploads are size- and
+// pixel-checked by imagecheck before they are stored.
 func Generate(r io.Reader, format string, orientation int) (string, error) {
-	img, err := decode(bufio.NewReader(r), format)
+	img, size, err := decode(bufio.NewReader(r), format)
 	if err != nil {
 		return "", err
 	}
@@ -68,7 +74,8 @@ func Generate(r io.Reader, format string, orientation int) (string, error) {
 		return "", fmt.Errorf("placeholder: decoding %s: image is empty", format)
 	}
 	for _, side := range sides {
-		small := orientNRGBA(downscale(img, side, format == "webp"), orientation)
+		dw, dh := previewSize(size.X, size.Y, side)
+		small := orientNRGBA(downscaleTo(img, dw, dh, format == "webp"), orientation)
 		uri, err := dataURI(small)
 		if err != nil {
 			return "", err
@@ -80,15 +87,18 @@ func Generate(r io.Reader, format string, orientation int) (string, error) {
 	return "", fmt.Errorf("placeholder: preview does not fit in %d bytes", maxURI)
 }
 
-// decode decodes the image in br as format.
-func decode(br *bufio.Reader, format string) (image.Image, error) {
+// decode decodes the image in br as format. It also returns the image's full
+// size, which the preview's size is computed from: a JPEG is decoded at a
+// reduced scale (see decodeJPEG).
+func decode(br *bufio.Reader, format string) (image.Image, image.Point, error) {
 	var (
-		img image.Image
-		err error
+		img  image.Image
+		size image.Point
+		err  error
 	)
 	switch format {
 	case "jpg":
-		img, err = jpeg.Decode(br)
+		img, size, err = decodeJPEG(br)
 	case "png":
 		img, err = png.Decode(br)
 	case "gif":
@@ -98,12 +108,55 @@ func decode(br *bufio.Reader, format string) (image.Image, error) {
 	case "avif":
 		img, err = avif.Decode(br)
 	default:
-		return nil, fmt.Errorf("%w %q", errUnknownFormat, format)
+		return nil, image.Point{}, fmt.Errorf("%w %q", errUnknownFormat, format)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("placeholder: decoding %s: %w", format, err)
+		return nil, image.Point{}, fmt.Errorf("placeholder: decoding %s: %w", format, err)
 	}
-	return img, nil
+	if format != "jpg" {
+		size = img.Bounds().Size()
+	}
+	return img, size, nil
+}
+
+// minScaledJPEG is the least width and height of a JPEG decoded at a reduced
+// scale, in whole scaled pixels. A scaled pixel stands for a block of 2x2 to
+// 8x8 source pixels, but at the right and bottom edges the block may be only
+// partly inside the image, the rest being the encoder's padding (the edge
+// pixels repeated); such a pixel would count as much as a whole block in the
+// area average and tint the preview's edge cells. decodeJPEG therefore drops
+// the partial column and row, under 8 source pixels, which at 64 scaled
+// pixels or more is under 1/64 of the image. Images too small for that are
+// decoded at full size, which costs little at that size.
+const minScaledJPEG = 64
+
+// decodeJPEG decodes the JPEG in br at the smallest DCT scale that leaves at
+// least minScaledJPEG whole pixels on each side (none for a 12-megapixel
+// photo: 500x375), and returns the file's full size too. The header is read
+// first for the size, and the bytes it took are replayed to the decoder, so
+// br is read once.
+func decodeJPEG(br *bufio.Reader) (image.Image, image.Point, error) {
+	var head bytes.Buffer
+	cfg, err := jpegscale.DecodeConfig(io.TeeReader(br, &head))
+	if err != nil {
+		return nil, image.Point{}, err
+	}
+	size := image.Pt(cfg.Width, cfg.Height)
+	// One more than minScaledJPEG, rounded up as the decoder rounds, leaves
+	// at least minScaledJPEG whole pixels.
+	s := jpegscale.Scale(cfg.Width, cfg.Height, minScaledJPEG+1, minScaledJPEG+1)
+	img, err := jpegscale.Decode(io.MultiReader(&head, br), minScaledJPEG+1, minScaledJPEG+1)
+	if err != nil || s == 1 {
+		return img, size, err
+	}
+	whole := image.Rect(0, 0, cfg.Width/s, cfg.Height/s)
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok || !whole.In(img.Bounds()) { // cannot happen: the decoder's types all have SubImage
+		return nil, image.Point{}, fmt.Errorf("jpeg decoded as %T %v, want %v at 1/%d", img, img.Bounds(), whole, s)
+	}
+	return sub.SubImage(whole), size, nil
 }
 
 // decodeGIF decodes the first frame only. image/gif returns that frame with
