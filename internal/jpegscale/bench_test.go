@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	xdraw "golang.org/x/image/draw"
 )
@@ -30,6 +31,7 @@ func BenchmarkDecode12MP(b *testing.B) {
 	b.Run("image-jpeg", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
 				b.Fatal(err)
@@ -40,12 +42,22 @@ func BenchmarkDecode12MP(b *testing.B) {
 		b.Run(fmt.Sprintf("1:%d", s), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				if _, err := decodeAt(bytes.NewReader(data), s); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+	}
+}
+
+// reportCPU starts measuring the process's CPU time; the function it returns
+// reports it per operation as cpu-ms/op. Call it after any set-up.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	}
 }
 
@@ -56,6 +68,7 @@ func BenchmarkDecode12MP(b *testing.B) {
 func BenchmarkRendition200(b *testing.B) {
 	data := photo12MP()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		img, err := Decode(bytes.NewReader(data), 200, 200)
 		if err != nil {

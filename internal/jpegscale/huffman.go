@@ -68,6 +68,52 @@ func (d *decoder) ensureNBits(n int32) error {
 	return nil
 }
 
+// fillFast tops the bit accumulator up to more than 24 bits from the bytes
+// already buffered, stopping early at a 0xff byte (byte stuffing or a marker,
+// left to ensureNBits) or at the end of the buffer. Every symbol of a block
+// (a Huffman code the look-up table resolves, 8 bits at most, and at most 16
+// extra bits) then fits without a call per byte. It reads only entropy-coded
+// bytes, so it never moves past anything image/jpeg's byte-at-a-time reading
+// would stop at; like readByteStuffedByte it leaves the last byte unreadable.
+// (Added in this fork for speed.)
+func (d *decoder) fillFast() {
+	i, j := d.bytes.i, d.bytes.j
+	a, n := d.bits.a, d.bits.n
+	for n <= 24 && i < j {
+		c := d.bytes.buf[i]
+		if c == 0xff {
+			break
+		}
+		a = a<<8 | uint32(c)
+		n += 8
+		i++
+	}
+	if i != d.bytes.i {
+		d.bytes.i = i
+		d.bytes.nUnreadable = 1
+		d.bits.a, d.bits.n, d.bits.m = a, n, 1<<(n-1)
+	}
+}
+
+// huffFast is decodeHuffman's common case, small enough to inline: the
+// accumulator holds at least lutSize bits and h's look-up table resolves
+// them. ok false means decodeHuffman must be called (an uninitialised table
+// has an empty look-up table, so it takes that path too). (Added in this
+// fork for speed.)
+func (d *decoder) huffFast(h *huffman) (value uint8, ok bool) {
+	if d.bits.n < lutSize {
+		return 0, false
+	}
+	v := h.lut[(d.bits.a>>uint32(d.bits.n-lutSize))&0xff]
+	if v == 0 {
+		return 0, false
+	}
+	n := (v & 0xff) - 1
+	d.bits.n -= int32(n)
+	d.bits.m >>= n
+	return uint8(v >> 8), true
+}
+
 // receiveExtend is the composition of RECEIVE and EXTEND, specified in section
 // F.2.2.1.
 func (d *decoder) receiveExtend(t uint8) (int32, error) {
@@ -76,6 +122,12 @@ func (d *decoder) receiveExtend(t uint8) (int32, error) {
 			return 0, err
 		}
 	}
+	return d.extend(t), nil
+}
+
+// extend is receiveExtend when the accumulator holds at least t bits, small
+// enough to inline. (Split out in this fork for speed.)
+func (d *decoder) extend(t uint8) int32 {
 	d.bits.n -= int32(t)
 	d.bits.m >>= t
 	s := int32(1) << t
@@ -83,7 +135,7 @@ func (d *decoder) receiveExtend(t uint8) (int32, error) {
 	if x < s>>1 {
 		x += ((-1) << t) + 1
 	}
-	return x, nil
+	return x
 }
 
 // processDHT processes a Define Huffman Table marker, and initializes a huffman

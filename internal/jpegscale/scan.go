@@ -238,16 +238,27 @@ func (d *decoder) processSOS(n int) error {
 						if zig == 0 {
 							zig++
 							// Decode the DC coefficient, as specified in section F.2.2.1.
-							value, err := d.decodeHuffman(&d.huff[dcTable][scan[i].td])
-							if err != nil {
-								return err
+							if d.bits.n <= 24 {
+								d.fillFast()
+							}
+							value, ok := d.huffFast(&d.huff[dcTable][scan[i].td])
+							if !ok {
+								var err error
+								if value, err = d.decodeHuffman(&d.huff[dcTable][scan[i].td]); err != nil {
+									return err
+								}
 							}
 							if value > 16 {
 								return UnsupportedError("excessive DC component")
 							}
-							dcDelta, err := d.receiveExtend(value)
-							if err != nil {
-								return err
+							var dcDelta int32
+							if d.bits.n >= int32(value) {
+								dcDelta = d.extend(value)
+							} else {
+								var err error
+								if dcDelta, err = d.receiveExtend(value); err != nil {
+									return err
+								}
 							}
 							dc[compIndex] += dcDelta
 							b[0] = dc[compIndex] << al
@@ -257,39 +268,8 @@ func (d *decoder) processSOS(n int) error {
 							d.eobRun--
 						} else {
 							// Decode the AC coefficients, as specified in section F.2.2.2.
-							huff := &d.huff[acTable][scan[i].ta]
-							for ; zig <= zigEnd; zig++ {
-								value, err := d.decodeHuffman(huff)
-								if err != nil {
-									return err
-								}
-								val0 := value >> 4
-								val1 := value & 0x0f
-								if val1 != 0 {
-									zig += int32(val0)
-									if zig > zigEnd {
-										break
-									}
-									ac, err := d.receiveExtend(val1)
-									if err != nil {
-										return err
-									}
-									b[unzig[zig]] = ac << al
-								} else {
-									if val0 != 0x0f {
-										d.eobRun = uint16(1 << val0)
-										if val0 != 0 {
-											bits, err := d.decodeBits(int32(val0))
-											if err != nil {
-												return err
-											}
-											d.eobRun |= uint16(bits)
-										}
-										d.eobRun--
-										break
-									}
-									zig += 0x0f
-								}
+							if err := d.decodeAC(&b, &d.huff[acTable][scan[i].ta], zig, zigEnd, al); err != nil {
+								return err
 							}
 						}
 					}
@@ -338,6 +318,109 @@ func (d *decoder) processSOS(n int) error {
 	} // for my
 
 	return nil
+}
+
+// decodeAC decodes the AC coefficients zig..zigEnd of a block (a sequential
+// block, or a progressive scan's first pass over its band) into b, in
+// natural order, shifted left by al, as specified in section F.2.2.2.
+//
+// This is image/jpeg's loop, moved out of processSOS by this fork and made
+// faster: the bit accumulator lives in local variables (registers) rather
+// than in d, it is topped up to more than 24 bits from the buffered bytes
+// before each symbol so that a Huffman code the look-up table resolves and
+// its extra bits need no refill, and the common cases of decodeHuffman and
+// receiveExtend are inlined. Anything else (a code longer than the look-up
+// table, a 0xff byte, the end of the buffer) stores the accumulator back and
+// calls image/jpeg's functions, so the bits decoded are the same.
+func (d *decoder) decodeAC(b *block, huff *huffman, zig, zigEnd int32, al uint32) error {
+	// The accumulator is stored back to d (d.storeBits) around calls that use
+	// it there, and loaded again after.
+	a, n := d.bits.a, d.bits.n
+	for ; zig <= zigEnd; zig++ {
+		if n <= 24 {
+			// Top up from the buffer as far as the next 0xff byte (byte
+			// stuffing or a marker, left to ensureNBits). Like
+			// readByteStuffedByte, leave the last byte read unreadable.
+			i, j := d.bytes.i, d.bytes.j
+			for n <= 24 && i < j {
+				c := d.bytes.buf[i]
+				if c == 0xff {
+					break
+				}
+				a = a<<8 | uint32(c)
+				n += 8
+				i++
+			}
+			if i != d.bytes.i {
+				d.bytes.i = i
+				d.bytes.nUnreadable = 1
+			}
+		}
+		var value uint8
+		if v := huff.lut[(a>>uint32(n-lutSize))&0xff]; n >= lutSize && v != 0 {
+			n -= int32(v&0xff) - 1
+			value = uint8(v >> 8)
+		} else {
+			d.storeBits(a, n)
+			var err error
+			if value, err = d.decodeHuffman(huff); err != nil {
+				return err
+			}
+			a, n = d.bits.a, d.bits.n
+		}
+		val0 := value >> 4
+		val1 := value & 0x0f
+		if val1 != 0 {
+			zig += int32(val0)
+			if zig > zigEnd {
+				break
+			}
+			var ac int32
+			if t := int32(val1); n >= t {
+				// receiveExtend, inlined and without a branch: a value
+				// below half its range is negative, x - (2**t - 1).
+				n -= t
+				s := int32(1) << t
+				ac = int32(a>>uint32(n)) & (s - 1)
+				ac -= ((ac - s>>1) >> 31) & (s - 1)
+			} else {
+				d.storeBits(a, n)
+				var err error
+				if ac, err = d.receiveExtend(val1); err != nil {
+					return err
+				}
+				a, n = d.bits.a, d.bits.n
+			}
+			b[unzig[zig]] = ac << al
+		} else {
+			if val0 != 0x0f {
+				d.eobRun = uint16(1 << val0)
+				if val0 != 0 {
+					d.storeBits(a, n)
+					bits, err := d.decodeBits(int32(val0))
+					if err != nil {
+						return err
+					}
+					a, n = d.bits.a, d.bits.n
+					d.eobRun |= uint16(bits)
+				}
+				d.eobRun--
+				break
+			}
+			zig += 0x0f
+		}
+	}
+	d.storeBits(a, n)
+	return nil
+}
+
+// storeBits sets d's bit accumulator to n bits in a, and its mask m to
+// 1<<(n-1), or 0 when n is 0, as the other functions keep it.
+func (d *decoder) storeBits(a uint32, n int32) {
+	d.bits.a, d.bits.n, d.bits.m = a, n, 0
+	if n > 0 {
+		d.bits.m = 1 << (n - 1)
+	}
 }
 
 // refine decodes a successive approximation refinement block, as specified in
