@@ -68,17 +68,16 @@ func (d *decoder) ensureNBits(n int32) error {
 	return nil
 }
 
-// fillFast tops the bit accumulator up to more than 24 bits from the bytes
-// already buffered, stopping early at a 0xff byte (byte stuffing or a marker,
-// left to ensureNBits) or at the end of the buffer. Every symbol of a block
-// (a Huffman code the look-up table resolves, 8 bits at most, and at most 16
-// extra bits) then fits without a call per byte. It reads only entropy-coded
-// bytes, so it never moves past anything image/jpeg's byte-at-a-time reading
-// would stop at; like readByteStuffedByte it leaves the last byte unreadable.
-// (Added in this fork for speed.)
-func (d *decoder) fillFast() {
+// refill tops the bit accumulator (n bits in a) up to more than 24 bits from
+// the bytes already buffered, stopping early at a 0xff byte (byte stuffing or
+// a marker, left to ensureNBits) or at the end of the buffer. Every symbol of
+// a block (a Huffman code the look-up table resolves, 8 bits at most, and at
+// most 16 extra bits) then fits without a call per byte. It reads only
+// entropy-coded bytes, so it never moves past anything image/jpeg's
+// byte-at-a-time reading would stop at; like readByteStuffedByte it leaves
+// the last byte read unreadable. (Added in this fork for speed.)
+func (d *decoder) refill(a uint32, n int32) (uint32, int32) {
 	i, j := d.bytes.i, d.bytes.j
-	a, n := d.bits.a, d.bits.n
 	for n <= 24 && i < j {
 		c := d.bytes.buf[i]
 		if c == 0xff {
@@ -91,8 +90,8 @@ func (d *decoder) fillFast() {
 	if i != d.bytes.i {
 		d.bytes.i = i
 		d.bytes.nUnreadable = 1
-		d.bits.a, d.bits.n, d.bits.m = a, n, 1<<(n-1)
 	}
+	return a, n
 }
 
 // huffFast is decodeHuffman's common case, small enough to inline: the

@@ -15,7 +15,7 @@
 // decoder carries a scale, and makeImg, reconstructBlock and the colour
 // conversions size their planes and blocks by it; the reduced inverse DCTs are
 // new (idctscaled.go); image/internal/imageutil is replaced by image/draw.
-// The Huffman decoding of coefficients has fast paths (decodeAC, fillFast,
+// The Huffman decoding of coefficients has fast paths (decodeAC, refill,
 // huffFast, extend) that keep the bit accumulator in registers and read
 // several bytes at a time, falling back to image/jpeg's functions for
 // anything unusual; they decode the same bits, and at scale 1/8 they halve

@@ -239,7 +239,7 @@ func (d *decoder) processSOS(n int) error {
 							zig++
 							// Decode the DC coefficient, as specified in section F.2.2.1.
 							if d.bits.n <= 24 {
-								d.fillFast()
+								d.storeBits(d.refill(d.bits.a, d.bits.n))
 							}
 							value, ok := d.huffFast(&d.huff[dcTable][scan[i].td])
 							if !ok {
@@ -338,23 +338,7 @@ func (d *decoder) decodeAC(b *block, huff *huffman, zig, zigEnd int32, al uint32
 	a, n := d.bits.a, d.bits.n
 	for ; zig <= zigEnd; zig++ {
 		if n <= 24 {
-			// Top up from the buffer as far as the next 0xff byte (byte
-			// stuffing or a marker, left to ensureNBits). Like
-			// readByteStuffedByte, leave the last byte read unreadable.
-			i, j := d.bytes.i, d.bytes.j
-			for n <= 24 && i < j {
-				c := d.bytes.buf[i]
-				if c == 0xff {
-					break
-				}
-				a = a<<8 | uint32(c)
-				n += 8
-				i++
-			}
-			if i != d.bytes.i {
-				d.bytes.i = i
-				d.bytes.nUnreadable = 1
-			}
+			a, n = d.refill(a, n)
 		}
 		var value uint8
 		if v := huff.lut[(a>>uint32(n-lutSize))&0xff]; n >= lutSize && v != 0 {
