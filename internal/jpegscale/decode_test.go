@@ -234,7 +234,7 @@ func TestDecodeConfig_MatchesImageJPEG(t *testing.T) {
 func TestDecode_TruncatedInputFails(t *testing.T) {
 	for _, name := range testdataJPEGs(t) {
 		data := readTestdata(t, name)
-		step := max(1, len(data)/37)
+		step := max(1, len(data)/23)
 		for n := 0; n < len(data)-1; n += step {
 			for _, s := range []int{1, 2, 4, 8} {
 				if _, err := decodeAt(bytes.NewReader(data[:n]), s); err == nil {
@@ -251,7 +251,7 @@ func TestDecode_TruncatedInputFails(t *testing.T) {
 func TestDecode_CorruptInputFailsLikeImageJPEG(t *testing.T) {
 	for _, name := range testdataJPEGs(t) {
 		data := readTestdata(t, name)
-		step := max(1, len(data)/31)
+		step := max(1, len(data)/17)
 		for i := 0; i < len(data); i += step {
 			bad := bytes.Clone(data)
 			bad[i] ^= 0x5a

@@ -817,6 +817,14 @@ func scaledSize(w, h, scale int) (int, int) {
 //
 // The scale is chosen when the frame header (SOF) has given the size, before
 // any pixel is decoded, so r is read once.
+//
+// At a reduced scale, when the file's size is not a multiple of the scale,
+// the last column and row stand for blocks partly outside the image, and
+// include the encoder's padding (usually the edge pixels repeated), as with
+// libjpeg; a caller averaging the output may want to drop them. Memory: a
+// baseline JPEG needs only the scaled planes, but a progressive one holds all
+// its coefficients until its last scan (4 bytes per sample, 6 per pixel for
+// 4:2:0), whatever the scale, as in image/jpeg.
 func Decode(r io.Reader, minW, minH int) (image.Image, error) {
 	d := decoder{minW: minW, minH: minH}
 	return d.decode(r, false)
