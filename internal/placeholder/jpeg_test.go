@@ -44,7 +44,9 @@ func TestGenerate_JPEGPreviewIsAsFromFullDecode(t *testing.T) {
 
 // TestGenerate_JPEGIsNotDecodedWhole shows the reduced-scale decode at work:
 // a 2000x1500 JPEG decoded whole allocates 4.5 MB of planes (12 MP: 18 MB);
-// decoded at 1/8 it needs 250x188 pixels, about 70 KB.
+// decoded at 1/8 it needs 250x188 pixels, about 70 KB. The rest of Generate
+// allocates about 0.9 MB (mostly the PNG encoder's compressor), so Generate
+// took 5.3 MB before and 1.0 MB now; the bound sits between, with room.
 func TestGenerate_JPEGIsNotDecodedWhole(t *testing.T) {
 	data := encodeAs(t, "jpg", "gradient2000x1500", noisyGradient(2000, 1500, 10, false))
 	generate(t, data, "jpg", 1) // warm up: encoders' tables and the like
@@ -52,7 +54,7 @@ func TestGenerate_JPEGIsNotDecodedWhole(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	generate(t, data, "jpg", 1)
 	runtime.ReadMemStats(&after)
-	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
-		t.Errorf("Generate allocated %d KB for a 2000x1500 JPEG; a scaled decode needs under 1 MB", n>>10)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 2500<<10 {
+		t.Errorf("Generate allocated %d KB for a 2000x1500 JPEG, more than 2500 KB: is it decoded whole?", n>>10)
 	}
 }
