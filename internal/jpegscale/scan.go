@@ -160,8 +160,15 @@ func (d *decoder) processSOS(n int) error {
 	if d.progressive {
 		for i := 0; i < nComp; i++ {
 			compIndex := scan[i].compIndex
-			if d.progCoeffs[compIndex] == nil {
-				d.progCoeffs[compIndex] = make([]block, mxx*myy*d.comp[compIndex].h*d.comp[compIndex].v)
+			blocks := mxx * myy * d.comp[compIndex].h * d.comp[compIndex].v
+			if d.bs < 8 {
+				// At a reduced scale, most of each block's coefficients
+				// need not be kept (see progStore).
+				if d.progSmall[compIndex].nz == nil {
+					d.progSmall[compIndex] = newProgStore(blocks, d.bs)
+				}
+			} else if d.progCoeffs[compIndex] == nil {
+				d.progCoeffs[compIndex] = make([]block, blocks)
 			}
 		}
 	}
@@ -224,7 +231,11 @@ func (d *decoder) processSOS(n int) error {
 
 					// Load the previous partially decoded coefficients, if applicable.
 					if d.progressive {
-						b = d.progCoeffs[compIndex][by*mxx*hi+bx]
+						if d.bs < 8 {
+							d.progSmall[compIndex].load(&b, by*mxx*hi+bx)
+						} else {
+							b = d.progCoeffs[compIndex][by*mxx*hi+bx]
+						}
 					} else {
 						b = block{}
 					}
@@ -276,7 +287,11 @@ func (d *decoder) processSOS(n int) error {
 
 					if d.progressive {
 						// Save the coefficients.
-						d.progCoeffs[compIndex][by*mxx*hi+bx] = b
+						if d.bs < 8 {
+							d.progSmall[compIndex].save(&b, by*mxx*hi+bx)
+						} else {
+							d.progCoeffs[compIndex][by*mxx*hi+bx] = b
+						}
 						// At this point, we could call reconstructBlock to dequantize and perform the
 						// inverse DCT, to save early stages of a progressive image to the *image.YCbCr
 						// buffers (the whole point of progressive encoding), but in Go, the jpeg.Decode
@@ -519,7 +534,8 @@ func (d *decoder) reconstructProgressiveImage() error {
 	h0 := d.comp[0].h
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
 	for i := 0; i < d.nComp; i++ {
-		if d.progCoeffs[i] == nil {
+		small := &d.progSmall[i]
+		if d.progCoeffs[i] == nil && small.nz == nil {
 			continue
 		}
 		v := 8 * d.comp[0].v / d.comp[i].v
@@ -527,6 +543,14 @@ func (d *decoder) reconstructProgressiveImage() error {
 		stride := mxx * d.comp[i].h
 		for by := 0; by*v < d.height; by++ {
 			for bx := 0; bx*h < d.width; bx++ {
+				if small.nz != nil {
+					var b block
+					small.load(&b, by*stride+bx)
+					if err := d.reconstructBlock(&b, bx, by, i); err != nil {
+						return err
+					}
+					continue
+				}
 				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i); err != nil {
 					return err
 				}

@@ -7,10 +7,9 @@
 // A JPEG is decoded by internal/jpegscale at the smallest of the DCT scales
 // 1/1, 1/2, 1/4 and 1/8 that keeps at least 64 pixels on each side, as
 // libjpeg's "shrink on load" does: a 12-megapixel photo becomes 500x375
-// pixels, which cuts the decode's time by 1.5 to 4 times (the entropy
-// decoding remains) and the image's memory from 18 MB to 0.3 MB
-// (BENCHMARKS.md); a progressive JPEG still holds all its coefficients while
-// it decodes, as with image/jpeg. The other
+// pixels, which cuts the decode's time by 3 to 4 times (the entropy decoding
+// remains) and its memory from 18 MB to 0.3 MB, or from 90 MB to 3.7 MB for
+// a progressive JPEG (BENCHMARKS.md). The other
 // decoders used here (PNG, GIF, WebP, and AVIF through libavif compiled to
 // WebAssembly, slower still) cannot downscale while decoding, so those images
 // are decoded whole before being averaged down. Previews are therefore still
