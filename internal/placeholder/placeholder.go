@@ -8,13 +8,13 @@
 // 1/1, 1/2, 1/4 and 1/8 that keeps at least 64 pixels on each side, as
 // libjpeg's "shrink on load" does: a 12-megapixel photo becomes 500x375
 // pixels, which cuts the decode's time by 3 to 4 times (the entropy decoding
-// remains) and its memory from 18 MB to 0.3 MB, or from 90 MB to 3.7 MB for
-// a progressive JPEG (BENCHMARKS.md). The other
-// decoders used here (PNG, GIF, WebP, and AVIF through libavif compiled to
-// WebAssembly, slower still) cannot downscale while decoding, so those images
-// are decoded whole before being averaged down. Previews are therefore still
-// made lazily from the stored original the first time a client asks for one,
-// and never on the upload path.
+// remains) and its memory from 18 MB to 0.3 MB, or from 90 MB to 3.7 MB for a
+// progressive JPEG (BENCHMARKS.md). The other decoders used here (PNG, GIF,
+// WebP, and AVIF through libavif compiled to WebAssembly, slower still)
+// cannot downscale while decoding, so those images are decoded whole before
+// being averaged down. Previews are therefore still made lazily from the
+// stored original the first time a client asks for one, and never on the
+// upload path.
 package placeholder
 
 import (
@@ -125,12 +125,12 @@ func decode(br *bufio.Reader, format string) (image.Image, image.Point, error) {
 // pixels repeated); such a pixel would count as much as a whole block in the
 // area average and tint the preview's edge cells. decodeJPEG therefore drops
 // the partial column and row, under 8 source pixels, which at 64 scaled
-// pixels or more is under 1/64 of the image. Images too small for that are
-// decoded at full size, which costs little at that size.
+// pixels or more is under 1/64 of the image. An image with a side under 65
+// pixels is decoded at full size, which costs little.
 const minScaledJPEG = 64
 
 // decodeJPEG decodes the JPEG in br at the smallest DCT scale that leaves at
-// least minScaledJPEG whole pixels on each side (none for a 12-megapixel
+// least minScaledJPEG whole pixels on each side (1/8 for a 12-megapixel
 // photo: 500x375), and returns the file's full size too. The header is read
 // first for the size, and the bytes it took are replayed to the decoder, so
 // br is read once.
