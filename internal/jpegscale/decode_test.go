@@ -49,9 +49,6 @@ func cases(t testing.TB) map[string]testCase {
 		"generated 9x17 gray":  gen(encode(t, gray(photo(9, 17, 3, 4)), 85)),
 	}
 	for _, name := range testdataJPEGs(t) {
-		if name == "video-001.progressive.truncated.jpeg" { // image/jpeg rejects it
-			continue
-		}
 		m[name] = testCase{readTestdata(t, name), 4.0, 0}
 	}
 	return m
