@@ -30,6 +30,24 @@ func pngHeaderClaiming(w, h uint32) []byte {
 	return b.Bytes()
 }
 
+// corruptPNGData damages the compressed data in a PNG's first IDAT chunk and
+// writes the chunk's CRC anew, so that only inflating the data can tell.
+func corruptPNGData(t *testing.T, png []byte) []byte {
+	t.Helper()
+	out := bytes.Clone(png)
+	at := bytes.Index(out, []byte("IDAT"))
+	if at < 4 {
+		t.Fatal("no IDAT")
+	}
+	n := int(binary.BigEndian.Uint32(out[at-4:]))
+	data := out[at+4 : at+4+n]
+	for i := 2; i < len(data) && i < 40; i++ { // past the zlib header
+		data[i] ^= 0x5a
+	}
+	binary.BigEndian.PutUint32(out[at+4+n:], crc32.ChecksumIEEE(out[at:at+4+n]))
+	return out
+}
+
 func TestUploadImage_RefusesWhatIsNotAnAcceptedImage(t *testing.T) {
 	e := newEnv(t)
 	tok := e.user("refuse")
@@ -44,6 +62,7 @@ func TestUploadImage_RefusesWhatIsNotAnAcceptedImage(t *testing.T) {
 		{"text", []byte("hello"), "INVALID_IMAGE"},
 		{"empty", []byte{}, "INVALID_IMAGE"},
 		{"truncated png", good[:len(good)/2], "INVALID_IMAGE"},
+		{"png with corrupt image data, valid CRCs", corruptPNGData(t, good), "INVALID_IMAGE"},
 		{"pixel bomb header", pngHeaderClaiming(100000, 100000), "TOO_MANY_PIXELS"},
 	}
 	for _, c := range cases {
