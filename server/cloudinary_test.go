@@ -91,6 +91,11 @@ func (e *cloudEnv) noCredentialsLogged() {
 	}
 }
 
+func (e *cloudEnv) deleteImage(tok, id string) {
+	e.t.Helper()
+	e.query(tok, `mutation($id: ID!) { deleteImage(id: $id) }`, map[string]any{"id": id}).decode(e.t, &struct{}{})
+}
+
 // fetch GETs a delivery URL through a client that trusts the fake.
 func (e *cloudEnv) fetch(u string) (*http.Response, []byte) {
 	e.t.Helper()
@@ -263,7 +268,7 @@ func TestCloudinary_DeleteImageDestroysAsset(t *testing.T) {
 	tok := e.user("cld-delete")
 	img := e.uploadImage(tok, pngFile("d.png", 30, 30, 105), nil)
 	key := e.rowKeys()[0]
-	e.query(tok, `mutation($id: ID!) { deleteImage(id: $id) }`, map[string]any{"id": img.ID}).decode(t, &struct{}{})
+	e.deleteImage(tok, img.ID)
 	if _, ok := e.fake.Asset(key); ok {
 		t.Fatalf("asset %s outlived deleteImage", key)
 	}
@@ -286,5 +291,16 @@ func TestCloudinary_ReadyzPingsTheAPI(t *testing.T) {
 	}
 	if e.fake.Count(cloudinarytest.OpPing) != 2 {
 		t.Errorf("pings = %d", e.fake.Count(cloudinarytest.OpPing))
+	}
+}
+
+func TestCloudinary_BadSettingsStopTheStart(t *testing.T) {
+	var out, errOut strings.Builder
+	code := run(context.Background(), nil, func(k string) string {
+		return map[string]string{"CLOUDINARY_URL": "cloudinary://873915246381547@demo", "CLOUDINARY_FOLDER": "../up"}[k]
+	}, &out, &errOut, nil)
+	if code != 2 || !strings.Contains(errOut.String(), "CLOUDINARY_URL") || !strings.Contains(errOut.String(), "CLOUDINARY_FOLDER") ||
+		strings.Contains(errOut.String(), "873915246381547") {
+		t.Errorf("exit %d: %s", code, errOut.String())
 	}
 }

@@ -85,6 +85,11 @@ type Fault struct {
 	// when the client has gone by then: an asset that lands after its
 	// uploader gave up.
 	LateStore bool
+	// PublicID, when set, limits the fault to destroys of that public id.
+	PublicID string
+	// Drop closes the connection without an answer (after reading the
+	// request): a transport error.
+	Drop bool
 	// Skip lets that many requests of the kind through before the fault
 	// applies.
 	Skip int
@@ -122,7 +127,7 @@ func EmptyOK(op Op) Fault { return Fault{Op: op, Status: 200, Body: `{}`} }
 type Upload struct {
 	Fields  url.Values
 	Chunked bool
-	// Answered is the status the fake answered.
+	// Answered is the status the fake answered (0 while it has not).
 	Answered int
 	// Cancelled is set when the client went away before the answer.
 	Cancelled bool
@@ -134,9 +139,10 @@ type Server struct {
 	mu       sync.Mutex
 	assets   map[string]*Asset
 	faults   []*Fault
-	uploads  []Upload
+	uploads  []*Upload
 	destroys []string
 	counts   map[Op]int
+	stored   []string
 	version  int
 }
 
@@ -198,7 +204,11 @@ func (s *Server) Asset(publicID string) (Asset, bool) {
 func (s *Server) Uploads() []Upload {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.uploads)
+	out := make([]Upload, len(s.uploads))
+	for i, u := range s.uploads {
+		out[i] = *u
+	}
+	return out
 }
 
 // Destroys returns the public ids of destroy requests received so far
@@ -209,6 +219,14 @@ func (s *Server) Destroys() []string {
 	return slices.Clone(s.destroys)
 }
 
+// Stored returns the public ids of every asset stored so far, in order,
+// destroyed ones included.
+func (s *Server) Stored() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.stored)
+}
+
 // Count is how many requests of the kind arrived.
 func (s *Server) Count(op Op) int {
 	s.mu.Lock()
@@ -216,13 +234,13 @@ func (s *Server) Count(op Op) int {
 	return s.counts[op]
 }
 
-// fault takes the next fault for op, if any.
-func (s *Server) fault(op Op) *Fault {
+// fault takes the next fault for op (on publicID, for destroys), if any.
+func (s *Server) fault(op Op, publicID string) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts[op]++
 	for i, f := range s.faults {
-		if f.Op != op {
+		if f.Op != op || f.PublicID != "" && f.PublicID != publicID {
 			continue
 		}
 		if f.Skip > 0 {
@@ -281,6 +299,12 @@ func apiError(w http.ResponseWriter, status int, msg string) {
 
 // answerFault writes a fault's answer; the bool says whether it did.
 func answerFault(w http.ResponseWriter, f *Fault) bool {
+	if f != nil && f.Drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+		return true
+	}
 	if f == nil || f.Status == 0 {
 		return false
 	}
@@ -310,7 +334,7 @@ func hold(r *http.Request, f *Fault) bool {
 }
 
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
-	f := s.fault(OpPing)
+	f := s.fault(OpPing, "")
 	if !hold(r, f) || answerFault(w, f) {
 		return
 	}
@@ -410,15 +434,19 @@ func StringToSign(params url.Values) string {
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
-	f := s.fault(OpUpload)
-	rec := Upload{Chunked: slices.Contains(r.TransferEncoding, "chunked") && r.ContentLength == -1}
+	f := s.fault(OpUpload, "")
+	rec := &Upload{Chunked: slices.Contains(r.TransferEncoding, "chunked") && r.ContentLength == -1}
 	fields, file, err := readUpload(r)
+	// Read to the end, so that the server notices a client going away.
+	_, _ = io.Copy(io.Discard, r.Body)
 	rec.Fields = fields
+	s.mu.Lock()
+	s.uploads = append(s.uploads, rec)
+	s.mu.Unlock()
 	status := http.StatusOK
 	defer func() {
-		rec.Answered = status
 		s.mu.Lock()
-		s.uploads = append(s.uploads, rec)
+		rec.Answered = status
 		s.mu.Unlock()
 	}()
 	if err != nil {
@@ -431,7 +459,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		apiError(w, status, "fake: the SDK sends uploads with chunked transfer encoding")
 		return
 	}
-	if f != nil && f.Status != 0 {
+	if f != nil && (f.Status != 0 || f.Drop) {
 		status = f.Status
 		answerFault(w, f)
 		return
@@ -458,12 +486,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.version++
 		a.Version = s.version
 		s.assets[publicID] = a
+		s.stored = append(s.stored, publicID)
 		s.mu.Unlock()
 	}
 	if f != nil && f.LateStore {
-		gone := !hold(r, f)
-		if gone {
-			rec.Cancelled = true
+		if !hold(r, f) {
+			s.cancelled(rec)
 			time.AfterFunc(f.Delay, store)
 			return
 		}
@@ -471,12 +499,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	} else {
 		store()
 		if !hold(r, f) {
-			rec.Cancelled = true
+			s.cancelled(rec)
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_ = json.NewEncoder(w).Encode(s.result(r, a))
+}
+
+func (s *Server) cancelled(rec *Upload) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Cancelled = true
 }
 
 // result is the UploadResult JSON Cloudinary answers, api_key included.
@@ -497,7 +531,6 @@ func (s *Server) result(r *http.Request, a *Asset) map[string]any {
 }
 
 func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
-	f := s.fault(OpDestroy)
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return
@@ -507,6 +540,7 @@ func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "fake: destroy body is not URL-encoded")
 		return
 	}
+	f := s.fault(OpDestroy, params.Get("public_id"))
 	s.mu.Lock()
 	s.destroys = append(s.destroys, params.Get("public_id"))
 	s.mu.Unlock()
@@ -543,7 +577,7 @@ var contentTypes = map[string]string{"jpg": "image/jpeg", "png": "image/png", "g
 // the original's bytes whatever the transformation (the fake renders
 // nothing), 400 for a transformation it cannot read, 404 for no asset.
 func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
-	f := s.fault(OpDeliver)
+	f := s.fault(OpDeliver, "")
 	if !hold(r, f) || answerFault(w, f) {
 		return
 	}
