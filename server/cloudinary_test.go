@@ -316,3 +316,51 @@ func TestCloudinary_BadSettingsStopTheStart(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errOut.String())
 	}
 }
+
+// The queries answer as with the local store: pages, counts, dedupe, and a
+// page's URLs, srcsets and placeholders built concurrently (go test -race).
+func TestCloudinary_ListingAnswersAsTheLocalStore(t *testing.T) {
+	e := newCloudEnv(t)
+	tok := e.user("cld-list")
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, e.uploadImage(tok, pngFile(fmt.Sprintf("%d.png", i), 12, 10, uint64(110+i)), nil).ID)
+	}
+	if again := e.uploadImage(tok, pngFile("again.png", 12, 10, 110), nil); again.ID != ids[0] {
+		t.Errorf("the same bytes made a second image %s", again.ID)
+	}
+	var page struct {
+		Images struct {
+			Edges []struct {
+				Node struct {
+					ID          string  `json:"id"`
+					URL         string  `json:"url"`
+					Thumb       string  `json:"thumb"`
+					SrcSet      string  `json:"srcSet"`
+					Placeholder *string `json:"placeholder"`
+				} `json:"node"`
+			} `json:"edges"`
+			TotalCount int `json:"totalCount"`
+		} `json:"images"`
+	}
+	e.query(tok, `{ images(first: 10) { totalCount edges { node { id url thumb: url(transform: {width: 40}) srcSet(widths: [20, 40]) placeholder } } } }`, nil).decode(t, &page)
+	if page.Images.TotalCount != 5 || len(page.Images.Edges) != 5 {
+		t.Fatalf("page: %d of %d", len(page.Images.Edges), page.Images.TotalCount)
+	}
+	for i, edge := range page.Images.Edges {
+		n := edge.Node
+		if n.ID != ids[len(ids)-1-i] {
+			t.Errorf("edge %d is %s, want newest first", i, n.ID)
+		}
+		if resp, _ := e.fetch(n.URL); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", n.URL, resp.StatusCode)
+		}
+		if !strings.Contains(n.Thumb, "/c_fill,g_auto,w_40/f_auto,q_auto/") || strings.Count(n.SrcSet, "https://") != 2 ||
+			n.Placeholder == nil {
+			t.Errorf("node %+v", n)
+		}
+	}
+	if len(e.fake.PublicIDs()) != 5 {
+		t.Errorf("assets %v", e.fake.PublicIDs())
+	}
+}
