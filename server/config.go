@@ -4,10 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mediagraph/mediagraph/internal/cloudinary"
 )
 
 // config is everything the server reads from its environment; each variable
@@ -28,6 +31,9 @@ type config struct {
 	MaxFiles           int
 	MaxPixels          int64
 	CORSAllowedOrigins []string
+	// cloudinaryClient, when set, makes the Cloudinary store's HTTP calls
+	// (tests: a client that trusts the fake Cloudinary's certificate).
+	cloudinaryClient *http.Client
 }
 
 const (
@@ -126,7 +132,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 		errs = append(errs, errors.New("DATABASE_URL must not be empty"))
 	}
 	if c.CloudinaryURL != "" {
-		errs = append(errs, errors.New("CLOUDINARY_URL is set, but this build stores files only on the local disk: unset it to use the local store"))
+		errs = append(errs, cloudinary.Config{URL: c.CloudinaryURL, Folder: c.CloudinaryFolder, Timeout: c.CloudinaryTimeout}.Validate())
 	}
 	return c, errors.Join(errs...)
 }

@@ -192,9 +192,11 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 	if err := s.guard(ctx, []string{img.StorageKey}); err != nil {
 		return User{}, err
 	}
-	if err := s.storeAll(ctx, []checked{f}, []NewImage{img}); err != nil {
+	stored := []NewImage{img}
+	if err := s.storeAll(ctx, []checked{f}, stored); err != nil {
 		return User{}, err
 	}
+	img = stored[0] // with the store's metadata
 	ictx, cancel := s.settled(ctx)
 	u, err := s.repo.ReplaceAvatar(ictx, img, crop)
 	cancel()
