@@ -51,7 +51,9 @@ export function prependUploads(cache: ApolloCache, images: readonly { id: string
         // A list filtered by tag may not hold the new images: leave it be.
         if (storeFieldName.includes('"tag":"')) return list;
         const held = new Set(list.edges.map((e) => e.node.__ref));
-        const added = images
+        // The API stores a batch in the order of its files, so the last is the newest.
+        const added = [...images]
+          .reverse()
           .map((img) => toReference({ __typename: "Image", id: img.id })!)
           .filter((ref) => !held.has(ref.__ref))
           // Pages continue from pageInfo.endCursor, so these edges' own cursors are never read.

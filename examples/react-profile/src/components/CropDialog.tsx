@@ -84,6 +84,7 @@ export function CropDialog({
             aspect={1}
             cropShape="round"
             showGrid={false}
+            keyboardStep={10}
             onCropChange={setCrop}
             onZoomChange={setZoom}
             onMediaLoaded={setMedia}
