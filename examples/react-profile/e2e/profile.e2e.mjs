@@ -131,7 +131,8 @@ describe("the React profile example in Chromium", () => {
     await sh("go", ["build", "-o", bin, "./server"], { cwd: ROOT });
     await sh("npm", ["run", "build", "--", "--outDir", path.join(tmp, "dist")], {
       cwd: EXAMPLE,
-      env: { ...process.env, VITE_API_URL: api },
+      // Pages of two, so that three images need "Load more".
+      env: { ...process.env, VITE_API_URL: api, VITE_PAGE_SIZE: "2" },
     });
 
     const databaseURL = await createDatabase();
@@ -159,7 +160,6 @@ describe("the React profile example in Chromium", () => {
     await writeFile(path.join(files, "forest.png"), scene(800, 600, [150, 200, 140], [30, 90, 50], { cy: 0.3, r: 0.12 }));
     await writeFile(path.join(files, "ocean.png"), scene(600, 800, [140, 200, 240], [20, 60, 130], { cy: 0.6 }));
     await writeFile(path.join(files, "huge.png"), noise(1100, 1000)); // about 3.3 MB
-    await writeFile(path.join(files, "notes.txt"), "This is not an image.\n");
 
     const profile = await mkdtemp(path.join(tmpdir(), "mediagraph-e2e-chromium-"));
     onStop(() => rm(profile, { recursive: true, force: true }));
@@ -290,13 +290,24 @@ describe("the React profile example in Chromium", () => {
     await until("the tags are not shown", page.getByRole("list", { name: "Tags" }).getByText("trees", { exact: true }).waitFor());
   });
 
+  step("loads the next page with Load more after a reload", async () => {
+    await page.reload();
+    await until("after a reload the first page is not two of three images", page.getByText("Showing 2 of 3 images.").waitFor({ timeout: 15_000 }));
+    await page.getByRole("button", { name: "Load more" }).click();
+    await until("Load more did not add the third image", page.getByText("Showing 3 of 3 images.").waitFor());
+    assert.equal(await page.getByRole("button", { name: "Load more" }).count(), 0, "Load more is still offered after the last page");
+    const alts = await galleryImages().evaluateAll((imgs) => imgs.map((i) => i.alt));
+    assert.deepEqual(alts, ["Untitled image (ocean.png)", "A green forest at dawn", "Untitled image (sunrise.png)"], "the merged pages are not newest first");
+    for (let i = 0; i < 3; i++) await loadedImage(galleryImages().nth(i), `thumbnail ${i + 1} after Load more`);
+  });
+
   step("deletes one image, and after a reload shows two", async () => {
     await page.getByRole("button", { name: "Delete ocean.png" }).click();
     await page.getByRole("button", { name: "Really delete ocean.png" }).click();
     await until("the deleted image is still shown", page.waitForFunction(() => document.querySelectorAll(".grid li img").length === 2));
     await until("the count did not drop to two", page.getByText("Showing 2 of 2 images.").waitFor());
     await page.reload();
-    await until("after a reload the gallery is not two images", page.waitForFunction(() => document.querySelectorAll(".grid li img").length === 2, null, { timeout: 15_000 }));
+    await until("after a reload the gallery is not two images", page.getByText("Showing 2 of 2 images.").waitFor({ timeout: 15_000 }));
     for (let i = 0; i < 2; i++) await loadedImage(galleryImages().nth(i), `thumbnail ${i + 1} after the reload`);
     assert.equal(await page.getByRole("img", { name: "Untitled image (ocean.png)" }).count(), 0, "the deleted image came back after a reload");
     await until("the edited alt text did not survive a reload", page.getByRole("img", { name: "A green forest at dawn" }).waitFor());
@@ -311,12 +322,25 @@ describe("the React profile example in Chromium", () => {
     assert.equal(await galleryImages().count(), 2, "a refused file changed the gallery");
   });
 
-  step("explains a file that is not an image", async () => {
-    await chooseFiles("Choose images", file("notes.txt"));
+  step("explains a file that is not an image (dropped on the gallery)", async () => {
+    const dropped = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["This is not an image.\n"], "notes.txt", { type: "text/plain" }));
+      return dt;
+    });
+    await page.locator(".dropzone").dispatchEvent("drop", { dataTransfer: dropped });
     const alert = page.locator(".dropzone [role=alert]");
     await until("no error for a text file", alert.getByText("not an image").waitFor());
     assert.equal(await alert.textContent(), "That file is not an image we can use. Choose a JPEG, PNG, GIF, WebP or AVIF file.");
     assert.equal(await galleryImages().count(), 2, "a refused file changed the gallery");
+  });
+
+  step("removes the photo", async () => {
+    await page.getByRole("button", { name: "Remove photo" }).click();
+    await until("no confirmation of the removal", page.getByRole("status").getByText("Your photo is removed.").waitFor());
+    await until("the avatar is still shown", page.getByRole("img", { name: "Ada Lovelace has no profile photo" }).waitFor());
+    const { me } = await graphql("{ me { avatarUrl avatar { id } } }");
+    assert.deepEqual(me, { avatarUrl: null, avatar: null }, "the API still has an avatar");
   });
 
   step("asks for a token again when the API refuses it", async () => {

@@ -5,8 +5,8 @@ import { graphql } from "./gql";
 /** Side of the square avatar the app asks for, in pixels (shown at half: sharp on 2x screens). */
 export const AVATAR_SIZE = 256;
 
-/** Images per gallery page. */
-export const PAGE_SIZE = 12;
+/** Images per gallery page; VITE_PAGE_SIZE changes it (the browser test uses 2 to reach "Load more"). */
+export const PAGE_SIZE = Number(import.meta.env.VITE_PAGE_SIZE) || 12;
 
 export const ProfileFields = graphql(`
   fragment ProfileFields on User {
