@@ -23,8 +23,10 @@ export function createCache(): InMemoryCache {
             merge(existing: CachedConnection | undefined, incoming: CachedConnection, { args }) {
               // The first page (a fresh load or a refetch) starts the list over.
               if (!existing || !args?.after) return incoming;
-              // A later page: append, skipping images already shown (an
-              // upload since the last page shifts the pages by its count).
+              // A later page: append, skipping images already shown. Cursors
+              // are keyset, so pages do not shift; but an upload of bytes
+              // already stored returns that older image, which prependUploads
+              // put at the head before its own page arrived.
               const seen = new Set(existing.edges.map((e) => e.node.__ref));
               return {
                 ...incoming,
@@ -41,7 +43,10 @@ export function createCache(): InMemoryCache {
 /**
  * prependUploads puts freshly uploaded images at the head of the cached
  * gallery (newest first, as the API lists them). An image the list already
- * holds (the API dedupes identical bytes) is not added twice.
+ * holds (the API dedupes identical bytes) is not added twice. An older image
+ * returned for bytes uploaded again, from a page not loaded yet, is counted
+ * once more in totalCount until the next refetch: the API does not say
+ * whether an upload was new.
  */
 export function prependUploads(cache: ApolloCache, images: readonly { id: string }[]): void {
   cache.modify({

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useMutation } from "@apollo/client/react";
 import type { GalleryImageFieldsFragment } from "../gql/graphql";
 import { DeleteImageMutation, UpdateImageMutation } from "../operations";
@@ -13,6 +13,12 @@ const SIZES = "(min-width: 1000px) 240px, (min-width: 600px) 33vw, 50vw";
 /** One gallery image: its thumbnail, alt text and tags, Edit and Delete. */
 export function ImageCard({ image }: { image: GalleryImageFieldsFragment }) {
   const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const [edited, setEdited] = useState(false);
+  // Back from the form, keyboard focus returns to the Edit button.
+  useEffect(() => {
+    if (!editing && edited) editButton.current?.focus();
+  }, [editing, edited]);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState("");
   const [deleteImage, deleting] = useMutation(DeleteImageMutation, {
@@ -45,7 +51,13 @@ export function ImageCard({ image }: { image: GalleryImageFieldsFragment }) {
         loading="lazy"
       />
       {editing ? (
-        <EditForm image={image} onDone={() => setEditing(false)} />
+        <EditForm
+          image={image}
+          onDone={() => {
+            setEdited(true);
+            setEditing(false);
+          }}
+        />
       ) : (
         <figcaption>
           <span className="alt">{image.alt || <em>No alt text: {image.filename}</em>}</span>
@@ -57,7 +69,7 @@ export function ImageCard({ image }: { image: GalleryImageFieldsFragment }) {
             </ul>
           )}
           <div className="actions">
-            <button type="button" onClick={() => setEditing(true)} aria-label={`Edit ${name}`}>
+            <button ref={editButton} type="button" onClick={() => setEditing(true)} aria-label={`Edit ${name}`}>
               Edit
             </button>
             {confirming ? (
