@@ -22,10 +22,23 @@ export function Profile() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
-  if (loading) return <section aria-busy="true" className="profile">Loading your profile…</section>;
-  if (error) return <section className="profile"><p role="alert" className="error">{friendlyMessage(error)}</p></section>;
+  if (loading) {
+    return (
+      <section aria-busy="true" className="profile">
+        Loading your profile…
+      </section>
+    );
+  }
   const me = data?.me;
-  if (!me) return <section className="profile"><p role="alert" className="error">The API did not recognise this token.</p></section>;
+  if (error || !me) {
+    return (
+      <section className="profile">
+        <p role="alert" className="error">
+          {error ? friendlyMessage(error) : "The API did not recognise this token."}
+        </p>
+      </section>
+    );
+  }
 
   const save = async (crop: PixelCrop) => {
     if (!file) return;
