@@ -159,6 +159,7 @@ describe("the React profile example in Chromium", () => {
     await writeFile(path.join(files, "sunrise.png"), scene(800, 600, [255, 196, 120], [214, 90, 80]));
     await writeFile(path.join(files, "forest.png"), scene(800, 600, [150, 200, 140], [30, 90, 50], { cy: 0.3, r: 0.12 }));
     await writeFile(path.join(files, "ocean.png"), scene(600, 800, [140, 200, 240], [20, 60, 130], { cy: 0.6 }));
+    await writeFile(path.join(files, "grain.png"), noise(800, 600)); // about 1.4 MB
     await writeFile(path.join(files, "huge.png"), noise(1100, 1000)); // about 3.3 MB
 
     const profile = await mkdtemp(path.join(tmpdir(), "mediagraph-e2e-chromium-"));
@@ -333,6 +334,35 @@ describe("the React profile example in Chromium", () => {
     await until("no error for a text file", alert.getByText("not an image").waitFor());
     assert.equal(await alert.textContent(), "That file is not an image we can use. Choose a JPEG, PNG, GIF, WebP or AVIF file.");
     assert.equal(await galleryImages().count(), 2, "a refused file changed the gallery");
+  });
+
+  step("shows real upload percentages on a slow connection", async () => {
+    // Chromium's own throttling: uploads at 512 KiB/s, so a 1.4 MB photo
+    // takes about three seconds and the bar must pass through values between.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 512 * 1024 });
+    try {
+      await page.evaluate(() => {
+        window.__percents = [];
+        window.__watch = setInterval(() => {
+          const p = document.querySelector('progress[aria-label="Photo upload"]');
+          if (p && window.__percents.at(-1) !== p.value) window.__percents.push(p.value);
+        }, 10);
+      });
+      await chooseFiles("Change photo", file("grain.png"));
+      const dialog = page.getByRole("dialog", { name: "Crop your photo" });
+      await until("the crop dialog did not open", dialog.waitFor());
+      await until("Save photo never became enabled", page.waitForFunction(() => !document.querySelector(".crop-dialog .primary")?.disabled));
+      await dialog.getByRole("button", { name: "Save photo" }).click();
+      await until("no confirmation that the photo was saved", page.getByRole("status").getByText("Your new photo is saved.").waitFor({ timeout: 30_000 }));
+      const seen = await page.evaluate(() => (clearInterval(window.__watch), window.__percents));
+      assert.equal(seen.at(-1), 100, `the bar did not end at 100%: ${seen.join(", ")}`);
+      assert.ok(seen.some((v) => v > 0 && v < 100), `the bar showed no percentage between 0 and 100: ${seen.join(", ")}`);
+    } finally {
+      await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      await cdp.detach();
+    }
   });
 
   step("removes the photo", async () => {
