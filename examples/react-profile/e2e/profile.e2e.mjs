@@ -116,6 +116,14 @@ async function waitForProgress100(label) {
 
 const galleryImages = () => page.locator(".grid li img");
 
+/** opsSince lists the operations the page sent after the last `op` (the cache should answer, not a refetch). */
+async function opsSince(op) {
+  const ops = (await page.evaluate(() => window.__xhrSends)).map((s) => s.op);
+  const i = ops.lastIndexOf(op);
+  assert.ok(i >= 0, `no ${op} was sent (sent: ${ops.join(", ")})`);
+  return ops.slice(i + 1);
+}
+
 describe("the React profile example in Chromium", () => {
   before(async () => {
     await rm(SHOTS, { recursive: true, force: true });
@@ -182,7 +190,8 @@ describe("the React profile example in Chromium", () => {
     onStop(() => context.close());
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
-    // Records each XMLHttpRequest's headers and multipart `operations` field.
+    // Records each XMLHttpRequest's operation name, headers and multipart
+    // `operations` field (the page's storage is fresh on every load).
     await page.addInitScript(() => {
       window.__xhrSends = [];
       const { send, setRequestHeader } = XMLHttpRequest.prototype;
@@ -191,7 +200,12 @@ describe("the React profile example in Chromium", () => {
         return setRequestHeader.call(this, name, value);
       };
       XMLHttpRequest.prototype.send = function (body) {
-        window.__xhrSends.push({ headers: this.__headers ?? {}, operations: body instanceof FormData ? body.get("operations") : null });
+        const operations = body instanceof FormData ? body.get("operations") : null;
+        let op = null;
+        try {
+          op = JSON.parse(operations ?? body).operationName;
+        } catch {}
+        window.__xhrSends.push({ op, headers: this.__headers ?? {}, operations });
         return send.call(this, body);
       };
     });
@@ -255,6 +269,8 @@ describe("the React profile example in Chromium", () => {
     const img = await loadedImage(page.getByRole("img", { name: "Profile photo of Ada Lovelace" }), "the new avatar");
     assert.equal(img.src, avatarUrl, "the avatar img does not show the avatarUrl setAvatar returned (the cache did not update it)");
 
+    assert.deepEqual(await opsSince("SetAvatar"), [], "the avatar was refetched instead of taken from setAvatar's answer");
+
     const { me } = await graphql(`{ me { avatarUrl(size: ${AVATAR_SIZE}) avatar { url width height } } }`);
     assert.equal(me.avatarUrl, avatarUrl);
     if (RENDITIONS_REQUIRED || me.avatarUrl !== me.avatar.url) {
@@ -280,6 +296,7 @@ describe("the React profile example in Chromium", () => {
       const candidates = img.srcset.split(",").map((c) => c.trim().split(/\s+/)[0]);
       assert.ok(candidates.includes(img.currentSrc), `the browser shows ${img.currentSrc}, not one of the srcset's ${candidates.join(", ")}`);
     }
+    assert.deepEqual(await opsSince("UploadImages"), [], "the gallery was refetched instead of updated from uploadImages' answer");
   });
 
   step("edits an image's alt text and tags", async () => {
@@ -307,6 +324,7 @@ describe("the React profile example in Chromium", () => {
     await page.getByRole("button", { name: "Really delete ocean.png" }).click();
     await until("the deleted image is still shown", page.waitForFunction(() => document.querySelectorAll(".grid li img").length === 2));
     await until("the count did not drop to two", page.getByText("Showing 2 of 2 images.").waitFor());
+    assert.deepEqual(await opsSince("DeleteImage"), [], "the gallery was refetched instead of updated in the cache");
     await page.reload();
     await until("after a reload the gallery is not two images", page.getByText("Showing 2 of 2 images.").waitFor({ timeout: 15_000 }));
     for (let i = 0; i < 2; i++) await loadedImage(galleryImages().nth(i), `thumbnail ${i + 1} after the reload`);
