@@ -94,6 +94,9 @@ func TestUploadImage_Limits(t *testing.T) {
 		if resp.code() != "FILE_TOO_LARGE" {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
 		}
+		if got := resp.Errors[0].Extensions["maxFileBytes"]; got != float64(4096) {
+			t.Errorf("extensions.maxFileBytes = %v, want 4096: the app words its message from it", got)
+		}
 	})
 	t.Run("too many files", func(t *testing.T) {
 		files := []file{pngFile("1.png", 4, 4, 22), pngFile("2.png", 4, 4, 23), pngFile("3.png", 4, 4, 24)}
@@ -101,6 +104,9 @@ func TestUploadImage_Limits(t *testing.T) {
 		resp := e.upload(tok, uploadImagesMutation, vars, files, paths)
 		if resp.code() != "TOO_MANY_FILES" {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
+		}
+		if got := resp.Errors[0].Extensions["maxFiles"]; got != float64(2) {
+			t.Errorf("extensions.maxFiles = %v, want 2: the app words its message from it", got)
 		}
 	})
 	t.Run("too many pixels", func(t *testing.T) {
@@ -110,6 +116,9 @@ func TestUploadImage_Limits(t *testing.T) {
 		resp := e.upload(tok, uploadImageMutation, map[string]any{"file": nil}, []file{f}, [][]string{{"variables.file"}})
 		if resp.code() != "TOO_MANY_PIXELS" {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
+		}
+		if got := resp.Errors[0].Extensions["maxPixels"]; got != float64(10_000) {
+			t.Errorf("extensions.maxPixels = %v, want 10_000: the app words its message from it", got)
 		}
 	})
 	if f := e.storedFiles(); len(f) != 0 {

@@ -1,6 +1,6 @@
 // Errors in words a person understands, chosen by the API's
-// extensions.code (API.md lists them), never by parsing English, except
-// to read the byte limit out of a FILE_TOO_LARGE message.
+// extensions.code (API.md lists them), never by parsing English; the limit
+// a refused upload broke comes in extensions too (maxFileBytes, maxFiles).
 import { CombinedGraphQLErrors, ServerError } from "@apollo/client/errors";
 
 /** The formats the API accepts (API.md, "Uploads"). */
@@ -13,15 +13,19 @@ export const UNAUTHENTICATED_MESSAGE =
 /** The `accept` attribute of the app's file inputs. */
 export const ACCEPT_ATTR = "image/jpeg,image/png,image/gif,image/webp,image/avif";
 
-/** The first extensions.code in an Apollo error, if any. */
-export function errorCode(error: unknown): string | undefined {
+/** The extensions of the first error in an Apollo error that has a code. */
+function firstExtensions(error: unknown): Record<string, unknown> | undefined {
   if (CombinedGraphQLErrors.is(error)) {
     for (const e of error.errors) {
-      const code = e.extensions?.code;
-      if (typeof code === "string") return code;
+      if (typeof e.extensions?.code === "string") return e.extensions;
     }
   }
   return undefined;
+}
+
+/** The first extensions.code in an Apollo error, if any. */
+export function errorCode(error: unknown): string | undefined {
+  return firstExtensions(error)?.code as string | undefined;
 }
 
 /** A readable size: 2097152 -> "2 MB" (binary units, as servers count). */
@@ -33,22 +37,26 @@ export function formatBytes(n: number): string {
 
 /** What to tell the person about error, in one or two sentences. */
 export function friendlyMessage(error: unknown): string {
-  const code = errorCode(error);
+  const ext = firstExtensions(error);
+  const code = ext?.code;
   const first = CombinedGraphQLErrors.is(error) ? error.errors[0]?.message ?? "" : "";
   switch (code) {
     case "FILE_TOO_LARGE": {
-      // The server's message names its limit in bytes ("... larger than 2097152 bytes").
-      const limit = /(\d+)[- ]byte/.exec(first);
-      return limit
-        ? `That file is too large: the limit is ${formatBytes(Number(limit[1]))} per file.`
+      const limit = ext?.maxFileBytes;
+      return typeof limit === "number"
+        ? `That file is too large: the limit is ${formatBytes(limit)} per file.`
         : "That file is larger than the server accepts.";
     }
     case "INVALID_IMAGE":
       return `That file is not an image we can use. Choose a ${ACCEPTED_FORMATS} file.`;
     case "TOO_MANY_PIXELS":
       return "That image has too many pixels. Choose a smaller one.";
-    case "TOO_MANY_FILES":
-      return "That is too many files at once. Choose fewer and try again.";
+    case "TOO_MANY_FILES": {
+      const limit = ext?.maxFiles;
+      return typeof limit === "number"
+        ? `That is too many files at once: send at most ${limit}.`
+        : "That is too many files at once. Choose fewer and try again.";
+    }
     case "UNAUTHENTICATED":
       return UNAUTHENTICATED_MESSAGE;
     case "FORBIDDEN":
