@@ -21,6 +21,7 @@ import (
 	"github.com/mediagraph/mediagraph/internal/observe"
 	"github.com/mediagraph/mediagraph/internal/placeholder"
 	"github.com/mediagraph/mediagraph/internal/postgres"
+	"github.com/mediagraph/mediagraph/internal/rendition"
 )
 
 // Serving limits that are not configuration.
@@ -56,7 +57,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, configure ...func
 }
 
 func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.Pool) (*app, error) {
-	store, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync})
+	store, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync,
+		SigningKey: cfg.signingKey(), MaxPixels: cfg.MaxPixels, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +92,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, onListen func(net.
 		return err
 	}
 	defer a.pool.Close()
+	rendition.Warm()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
