@@ -5,7 +5,7 @@
 // encoded by libwebp and libavif compiled to WebAssembly (gen2brain).
 //
 // Resizing reads every source pixel once for a cheap area average down to
-// about twice the output's resolution, then lets Catmull-Rom, a quality
+// 1.5 to 3 times the output's resolution, then lets Catmull-Rom, a quality
 // kernel, do the last step, as libvips does with its shrink and reduce: a
 // 12-megapixel photo becomes a thumbnail in a fraction of what a kernel over
 // all of it would cost, without the aliasing of point sampling.
@@ -111,15 +111,22 @@ func decodeJPEG(r io.Reader, minW, minH int) (image.Image, error) {
 	return img, nil
 }
 
-// prepare turns the decode into the oriented working image: area-averaged
-// down to about twice the resolution the output needs (s output pixels per
-// full-size pixel; rawW is the full-size stored width), then turned as EXIF
-// orientation o says.
+// reduceGap is how much reduction the box leaves to the quality kernel: at
+// least this much (less only when the whole reduction is smaller), under
+// twice as much. Catmull-Rom over a reduction of r reads 4r source pixels
+// per output pixel along each axis, converting each from Y'CbCr when reading
+// a JPEG decode, so a large r is slow; the box reads each pixel once.
+const reduceGap = 1.5
+
+// prepare turns the decode into the oriented working image: area-averaged by
+// a whole factor down to reduceGap times the resolution the output needs (s
+// output pixels per full-size pixel; rawW is the full-size stored width),
+// then turned as EXIF orientation o says.
 func prepare(dec image.Image, format string, o, rawW int, s float64) image.Image {
 	b := dec.Bounds()
 	// The decode may already be smaller than full size (DCT scaling).
 	k := float64(b.Dx()) / float64(rawW)
-	f := max(1, int(math.Floor(k/(2*s)))) // whole source pixels per box
+	f := max(1, int(math.Floor(k/(reduceGap*s)))) // whole source pixels per box
 	dw, dh := max(1, b.Dx()/f), max(1, b.Dy()/f)
 	if f == 1 && o == 1 && format != "webp" {
 		return dec // x/image/draw reads the decoders' types fast enough
