@@ -143,6 +143,7 @@ func BenchmarkRendition(b *testing.B) {
 	// Cached renditions against originals of the same size: both answered
 	// from a file, with eight concurrent clients.
 	size := fetch(b, client, fill, "*/*")
+	b.Logf("the cached rendition and the original each have %d bytes", size)
 	body := make([]byte, size)
 	_, _ = rand.NewChaCha8([32]byte{1}).Read(body)
 	key := store.NewKey("jpg")
