@@ -42,9 +42,13 @@ var contentTypes = map[media.Format]string{
 
 // Warm compiles the WebAssembly encoders in the background, so that the
 // first WebP or AVIF rendition after a start does not wait seconds for it.
+// One after the other: wazero's first runtime caches its version in a
+// global without a lock, so two runtimes must not be the first together.
 func Warm() {
-	go webp.Init()
-	go avif.InitEncoder()
+	go func() {
+		webp.Init()
+		avif.InitEncoder()
+	}()
 }
 
 var extensions = map[media.Format]string{
