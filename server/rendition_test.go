@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"flag"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -370,5 +371,27 @@ func TestPlaceholder_MadeAfterUploadWithoutBeingAsked(t *testing.T) {
 	e.query(tok, `query($id: ID!) { image(id: $id) { placeholder } }`, map[string]any{"id": img.ID}).decode(t, &out)
 	if out.Image.Placeholder == nil || *out.Image.Placeholder != uri {
 		t.Errorf("placeholder field differs from the stored one")
+	}
+}
+
+func TestConfig_MediaSigningKey(t *testing.T) {
+	parse := func(env map[string]string) (config, error) {
+		return parseConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, func(k string) string { return env[k] })
+	}
+	c, err := parse(map[string]string{"MEDIA_SIGNING_KEY": "sixteen bytes at least", "AUTH_JWT_SECRET": testSecret})
+	if err != nil || string(c.signingKey()) != "sixteen bytes at least" {
+		t.Errorf("configured key: %q, %v", c.signingKey(), err)
+	}
+	c, _ = parse(map[string]string{"AUTH_JWT_SECRET": testSecret})
+	again, _ := parse(map[string]string{"AUTH_JWT_SECRET": testSecret})
+	other, _ := parse(map[string]string{"AUTH_JWT_SECRET": testSecret + "!"})
+	if k := c.signingKey(); len(k) != 32 || bytes.Contains(k, []byte(testSecret)) || !bytes.Equal(k, again.signingKey()) || bytes.Equal(k, other.signingKey()) {
+		t.Errorf("derived key %x: not 32 bytes of its own, stable per secret", k)
+	}
+	if c, _ := parse(map[string]string{}); c.signingKey() != nil {
+		t.Error("with neither set, the store should make and keep a key")
+	}
+	if _, err := parse(map[string]string{"MEDIA_SIGNING_KEY": "short"}); err == nil || !strings.Contains(err.Error(), "MEDIA_SIGNING_KEY") {
+		t.Errorf("a 5-byte key: %v", err)
 	}
 }

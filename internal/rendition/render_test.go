@@ -64,6 +64,10 @@ func TestRender_CropModesGiveTheirSizes(t *testing.T) {
 		wantW, wantH int
 	}{
 		{"fill", media.Transform{Width: 100, Height: 100, Crop: media.CropFill}, 100, 100},
+		{"fill auto", media.Transform{Width: 150, Height: 50, Crop: media.CropFill, Gravity: media.GravityAuto}, 150, 50},
+		{"fill center", media.Transform{Width: 50, Height: 150, Crop: media.CropFill, Gravity: media.GravityCenter}, 50, 150},
+		{"fill face", media.Transform{Width: 120, Height: 80, Crop: media.CropFill, Gravity: media.GravityFace}, 120, 80},
+		{"pad ignores gravity", media.Transform{Width: 90, Height: 90, Crop: media.CropPad, Gravity: media.GravityAuto}, 90, 90},
 		{"fill upscales", media.Transform{Width: 800, Height: 800, Crop: media.CropFill}, 800, 800},
 		{"fit", media.Transform{Width: 100, Height: 100, Crop: media.CropFit}, 100, 50},
 		{"fit upscales", media.Transform{Width: 800, Height: 800, Crop: media.CropFit}, 800, 400},
