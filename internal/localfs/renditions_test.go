@@ -66,6 +66,17 @@ func path(t *testing.T, u string) string {
 	return p.Path
 }
 
+// settled checks that the store rendered n times and left nothing in its spool.
+func settled(t *testing.T, s *localfs.Store, n int64) {
+	t.Helper()
+	if got := s.Renders(); got != n {
+		t.Errorf("%d renders, want %d", got, n)
+	}
+	if left := spool(t, s); len(left) != 0 {
+		t.Errorf("spool holds %v", left)
+	}
+}
+
 var thumb = media.Transform{Width: 20, Height: 20, Crop: media.CropFill, Gravity: media.GravityAuto, Format: media.FormatPNG}
 
 func renditionURL(t *testing.T, s *localfs.Store, key string, tr media.Transform) string {
@@ -136,12 +147,7 @@ func TestRendition_RenderedOnceThenServedFromDisk(t *testing.T) {
 	if nm := serve(h, http.MethodGet, u, "If-None-Match", etag); nm.Code != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d", nm.Code)
 	}
-	if n := s.Renders(); n != 1 {
-		t.Errorf("%d renders for one rendition, want 1", n)
-	}
-	if left := spool(t, s); len(left) != 0 {
-		t.Errorf("spool holds %v", left)
-	}
+	settled(t, s, 1) // for one rendition asked three times
 }
 
 func TestRendition_ConcurrentFirstRequestsRenderOnce(t *testing.T) {
@@ -313,12 +319,7 @@ func TestRendition_RefusesOriginalsOverMaxPixels(t *testing.T) {
 	if w := serve(h, http.MethodGet, renditionURL(t, s, big, thumb)); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("1200 pixels: %d, want 422", w.Code)
 	}
-	if n := s.Renders(); n != 1 {
-		t.Errorf("%d renders", n)
-	}
-	if left := spool(t, s); len(left) != 0 {
-		t.Errorf("spool holds %v", left)
-	}
+	settled(t, s, 1)
 }
 
 func TestRendition_CorruptOriginalLeavesNoFile(t *testing.T) {
