@@ -193,6 +193,37 @@ func (s *Store) render(ctx context.Context, key string, t media.Transform, dest 
 	return os.Rename(tmp.Name(), dest)
 }
 
+// orphanedRenditions calls fn with the key of every set of renditions whose
+// original is gone.
+func (s *Store) orphanedRenditions(ctx context.Context, fn func(key string) error) error {
+	prefixes, err := os.ReadDir(s.renditions)
+	if err != nil {
+		return err
+	}
+	for _, pd := range prefixes {
+		names, err := os.ReadDir(filepath.Join(s.renditions, pd.Name()))
+		if err != nil {
+			continue // not a directory of ours
+		}
+		for _, n := range names {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			key := pd.Name() + "/" + n.Name()
+			orig, ok := s.path(key)
+			if !ok {
+				continue
+			}
+			if _, err := os.Stat(orig); errors.Is(err, fs.ErrNotExist) {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // Renders is how many renditions this store has rendered since it started
 // (each is rendered once, then served from its cache).
 func (s *Store) Renders() int64 { return s.renders.Load() }

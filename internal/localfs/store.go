@@ -320,32 +320,7 @@ func (s *Store) Keys(ctx context.Context, fn func(key string) error) error {
 	if err := s.originalKeys(ctx, fn); err != nil {
 		return err
 	}
-	prefixes, err := os.ReadDir(s.renditions)
-	if err != nil {
-		return err
-	}
-	for _, pd := range prefixes {
-		names, err := os.ReadDir(filepath.Join(s.renditions, pd.Name()))
-		if err != nil {
-			continue // not a directory of ours
-		}
-		for _, n := range names {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			key := pd.Name() + "/" + n.Name()
-			orig, ok := s.path(key)
-			if !ok {
-				continue
-			}
-			if _, err := os.Stat(orig); errors.Is(err, fs.ErrNotExist) {
-				if err := fn(key); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return s.orphanedRenditions(ctx, fn)
 }
 
 func (s *Store) originalKeys(ctx context.Context, fn func(key string) error) error {
