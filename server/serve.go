@@ -21,6 +21,7 @@ import (
 	"github.com/mediagraph/mediagraph/internal/observe"
 	"github.com/mediagraph/mediagraph/internal/placeholder"
 	"github.com/mediagraph/mediagraph/internal/postgres"
+	"github.com/mediagraph/mediagraph/internal/rendition"
 )
 
 // Serving limits that are not configuration.
@@ -65,7 +66,8 @@ func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.P
 		}
 		store, files.spool = cs, spool
 	} else {
-		ls, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync})
+		ls, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync,
+			SigningKey: cfg.signingKey(), MaxPixels: cfg.MaxPixels, Log: log})
 		if err != nil {
 			return nil, err
 		}
@@ -101,6 +103,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, onListen func(net.
 		return err
 	}
 	defer a.pool.Close()
+	rendition.Warm()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {

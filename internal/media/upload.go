@@ -174,6 +174,7 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 				s.collectNow(ctx)
 			}
 		}
+		s.previewSoon(inserted)
 	}
 	out := make([]Image, len(files))
 	for i, f := range files {
@@ -210,6 +211,10 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 		return User{}, err
 	}
 	s.collectNow(ctx)
+	if u.AvatarID != nil {
+		s.previewSoon([]Image{{ID: *u.AvatarID, StorageKey: img.StorageKey, Format: img.Format,
+			Width: img.Width, Height: img.Height, Orientation: img.Orientation}})
+	}
 	return u, nil
 }
 

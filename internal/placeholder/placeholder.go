@@ -161,3 +161,12 @@ func dataURI(img *image.NRGBA) (string, error) {
 	}
 	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(best), nil
 }
+
+// Decode decodes the image in r, in the format as imagecheck names it ("jpg",
+// "png", "gif", "webp", "avif"), without applying any orientation: renditions
+// share the previews' decoders, GIF handling included (the first frame on its
+// logical screen). Lossy WebP comes back in studio-range Y'CbCr (see
+// Shrink), which image/color would convert with the wrong formula.
+func Decode(r io.Reader, format string) (image.Image, error) {
+	return decode(bufio.NewReader(r), format)
+}
