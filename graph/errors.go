@@ -24,6 +24,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &merr):
 			gerr.Message = merr.Message
 			setCode(gerr, string(merr.Code))
+			for k, v := range merr.Extensions {
+				gerr.Extensions[k] = v
+			}
 			if merr.Code == media.CodeStorageUnavailable || merr.Code == media.CodeInternal {
 				log.ErrorContext(ctx, "request failed", "op", operationName(ctx), "code", merr.Code, "err", err)
 			}

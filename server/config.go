@@ -1,13 +1,18 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mediagraph/mediagraph/internal/cloudinary"
 )
 
 // config is everything the server reads from its environment; each variable
@@ -28,6 +33,9 @@ type config struct {
 	MaxFiles           int
 	MaxPixels          int64
 	CORSAllowedOrigins []string
+	// cloudinaryClient, when set, makes the Cloudinary store's HTTP calls
+	// (tests: a client that trusts the fake Cloudinary's certificate).
+	cloudinaryClient *http.Client
 }
 
 const (
@@ -50,7 +58,7 @@ var settings = []setting{
 	{env: "MEDIA_DIR", flag: "media-dir", def: "./data/media", usage: "where the local store keeps files"},
 	{env: "MEDIA_FSYNC", flag: "media-fsync", def: "true", usage: "flush stored files to disk before their rows commit (false: faster, but a power loss may lose stored images)"},
 	{env: "PUBLIC_URL", flag: "public-url", usage: "base of local media URLs (default http://localhost:$PORT)"},
-	{env: "MEDIA_SIGNING_KEY", flag: "media-signing-key", usage: "HMAC key that signs rendition URLs (default: derived from AUTH_JWT_SECRET)", secret: true},
+	{env: "MEDIA_SIGNING_KEY", flag: "media-signing-key", usage: "HMAC key that signs rendition URLs, at least 16 bytes (default: derived from AUTH_JWT_SECRET; with neither, generated once and kept in MEDIA_DIR)", secret: true},
 	{env: "AUTH_JWT_SECRET", flag: "auth-jwt-secret", usage: "HS256 secret bearer tokens are signed with (unset: random, with a demo token logged)", secret: true},
 	{env: "AUTH_JWKS_URL", flag: "auth-jwks-url", usage: "JWKS endpoint for RS256/ES256 tokens from an identity provider"},
 	{env: "MAX_FILE_BYTES", flag: "max-file-bytes", def: "20971520", usage: "largest accepted file, in bytes"},
@@ -101,7 +109,10 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 	if c.PublicURL == "" {
 		c.PublicURL = "http://localhost:" + strconv.Itoa(c.Port)
 	}
-	c.MediaSigningKey = *values["MEDIA_SIGNING_KEY"]
+	c.MediaSigningKey = *values["MEDIA_SIGNING_KEY"] // its bytes as written are the key
+	if n := len(c.MediaSigningKey); n > 0 && n < 16 {
+		errs = append(errs, fmt.Errorf("MEDIA_SIGNING_KEY must be at least 16 bytes, not %d", n))
+	}
 	c.AuthJWTSecret = *values["AUTH_JWT_SECRET"] // its bytes as written are the key
 	c.AuthJWKSURL = get("AUTH_JWKS_URL")
 	c.MaxFileBytes = int64(parseInt(get("MAX_FILE_BYTES"), "MAX_FILE_BYTES", 1, 1<<40, &errs))
@@ -126,9 +137,25 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (c
 		errs = append(errs, errors.New("DATABASE_URL must not be empty"))
 	}
 	if c.CloudinaryURL != "" {
-		errs = append(errs, errors.New("CLOUDINARY_URL is set, but this build stores files only on the local disk: unset it to use the local store"))
+		errs = append(errs, cloudinary.Config{URL: c.CloudinaryURL, Folder: c.CloudinaryFolder, Timeout: c.CloudinaryTimeout}.Validate())
 	}
 	return c, errors.Join(errs...)
+}
+
+// signingKey is the key rendition URLs are signed with: MEDIA_SIGNING_KEY;
+// else one derived from AUTH_JWT_SECRET, stable across restarts but never the
+// secret itself (a URL signature must not be a token signature); else nil,
+// and the local store generates one and keeps it in MEDIA_DIR.
+func (c config) signingKey() []byte {
+	if c.MediaSigningKey != "" {
+		return []byte(c.MediaSigningKey)
+	}
+	if c.AuthJWTSecret != "" {
+		m := hmac.New(sha256.New, []byte(c.AuthJWTSecret))
+		m.Write([]byte("mediagraph: rendition URL signing key"))
+		return m.Sum(nil)
+	}
+	return nil
 }
 
 func parseInt(s, env string, lo, hi int, errs *[]error) int {

@@ -30,6 +30,24 @@ func pngHeaderClaiming(w, h uint32) []byte {
 	return b.Bytes()
 }
 
+// corruptPNGData damages the compressed data in a PNG's first IDAT chunk and
+// writes the chunk's CRC anew, so that only inflating the data can tell.
+func corruptPNGData(t *testing.T, png []byte) []byte {
+	t.Helper()
+	out := bytes.Clone(png)
+	at := bytes.Index(out, []byte("IDAT"))
+	if at < 4 {
+		t.Fatal("no IDAT")
+	}
+	n := int(binary.BigEndian.Uint32(out[at-4:]))
+	data := out[at+4 : at+4+n]
+	for i := 2; i < len(data) && i < 40; i++ { // past the zlib header
+		data[i] ^= 0x5a
+	}
+	binary.BigEndian.PutUint32(out[at+4+n:], crc32.ChecksumIEEE(out[at:at+4+n]))
+	return out
+}
+
 func TestUploadImage_RefusesWhatIsNotAnAcceptedImage(t *testing.T) {
 	e := newEnv(t)
 	tok := e.user("refuse")
@@ -44,6 +62,7 @@ func TestUploadImage_RefusesWhatIsNotAnAcceptedImage(t *testing.T) {
 		{"text", []byte("hello"), "INVALID_IMAGE"},
 		{"empty", []byte{}, "INVALID_IMAGE"},
 		{"truncated png", good[:len(good)/2], "INVALID_IMAGE"},
+		{"png with corrupt image data, valid CRCs", corruptPNGData(t, good), "INVALID_IMAGE"},
 		{"pixel bomb header", pngHeaderClaiming(100000, 100000), "TOO_MANY_PIXELS"},
 	}
 	for _, c := range cases {
@@ -75,6 +94,9 @@ func TestUploadImage_Limits(t *testing.T) {
 		if resp.code() != "FILE_TOO_LARGE" {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
 		}
+		if got := resp.Errors[0].Extensions["maxFileBytes"]; got != float64(4096) {
+			t.Errorf("extensions.maxFileBytes = %v, want 4096: the app words its message from it", got)
+		}
 	})
 	t.Run("too many files", func(t *testing.T) {
 		files := []file{pngFile("1.png", 4, 4, 22), pngFile("2.png", 4, 4, 23), pngFile("3.png", 4, 4, 24)}
@@ -82,6 +104,9 @@ func TestUploadImage_Limits(t *testing.T) {
 		resp := e.upload(tok, uploadImagesMutation, vars, files, paths)
 		if resp.code() != "TOO_MANY_FILES" {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
+		}
+		if got := resp.Errors[0].Extensions["maxFiles"]; got != float64(2) {
+			t.Errorf("extensions.maxFiles = %v, want 2: the app words its message from it", got)
 		}
 	})
 	t.Run("too many pixels", func(t *testing.T) {
@@ -91,6 +116,9 @@ func TestUploadImage_Limits(t *testing.T) {
 		resp := e.upload(tok, uploadImageMutation, map[string]any{"file": nil}, []file{f}, [][]string{{"variables.file"}})
 		if resp.code() != "TOO_MANY_PIXELS" {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
+		}
+		if got := resp.Errors[0].Extensions["maxPixels"]; got != float64(10_000) {
+			t.Errorf("extensions.maxPixels = %v, want 10_000: the app words its message from it", got)
 		}
 	})
 	if f := e.storedFiles(); len(f) != 0 {

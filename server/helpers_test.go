@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mediagraph/mediagraph/internal/auth"
+	"github.com/mediagraph/mediagraph/internal/localfs"
 	"github.com/mediagraph/mediagraph/internal/postgres/pgtest"
 )
 
@@ -356,4 +357,14 @@ func jpegFile(name string, w, h int, seed uint64) file {
 	var b bytes.Buffer
 	_ = jpeg.Encode(&b, noisyImage(w, h, seed), &jpeg.Options{Quality: 85})
 	return file{name: name, data: b.Bytes()}
+}
+
+// localStore is the server's local store; the test fails when another store is in use.
+func (e *testEnv) localStore() *localfs.Store {
+	e.t.Helper()
+	ls, ok := e.app.store.(*localfs.Store)
+	if !ok {
+		e.t.Fatalf("the store is %T, not the local store", e.app.store)
+	}
+	return ls
 }

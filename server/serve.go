@@ -21,6 +21,7 @@ import (
 	"github.com/mediagraph/mediagraph/internal/observe"
 	"github.com/mediagraph/mediagraph/internal/placeholder"
 	"github.com/mediagraph/mediagraph/internal/postgres"
+	"github.com/mediagraph/mediagraph/internal/rendition"
 )
 
 // Serving limits that are not configuration.
@@ -36,7 +37,7 @@ const (
 type app struct {
 	handler http.Handler
 	svc     *media.Service
-	store   *localfs.Store
+	store   media.Store
 	pool    *pgxpool.Pool
 }
 
@@ -56,9 +57,21 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, configure ...func
 }
 
 func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.Pool) (*app, error) {
-	store, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync})
-	if err != nil {
-		return nil, err
+	var store media.Store
+	var files storeFiles
+	if cfg.CloudinaryURL != "" {
+		cs, spool, err := openCloudinary(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		store, files.spool = cs, spool
+	} else {
+		ls, err := localfs.New(localfs.Config{Dir: cfg.MediaDir, PublicURL: cfg.PublicURL, NoFsync: !cfg.MediaFsync,
+			SigningKey: cfg.signingKey(), MaxPixels: cfg.MaxPixels, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		store, files = ls, storeFiles{spool: ls.SpoolDir(), media: ls.Handler("/media/")}
 	}
 	svc := media.NewService(postgres.NewRepository(pool), store,
 		media.Limits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles, MaxPixels: cfg.MaxPixels}, placeholder.Generate, log)
@@ -79,7 +92,7 @@ func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.P
 	} else if len(cfg.AuthJWTSecret) > 0 && len(cfg.AuthJWTSecret) < 32 {
 		log.Warn("AUTH_JWT_SECRET is shorter than 32 bytes; HS256 wants at least 32 random bytes")
 	}
-	return &app{handler: routes(cfg, svc, store, authn, observe.NewMetrics(), log), svc: svc, store: store, pool: pool}, nil
+	return &app{handler: routes(cfg, svc, files, authn, observe.NewMetrics(), log), svc: svc, store: store, pool: pool}, nil
 }
 
 // serve runs the API until ctx ends (SIGTERM), then lets requests in flight
@@ -90,6 +103,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, onListen func(net.
 		return err
 	}
 	defer a.pool.Close()
+	rendition.Warm()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
@@ -146,12 +160,19 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, onListen func(net.
 	return nil
 }
 
+// storeFiles is what the HTTP surface needs of the media store: where
+// uploads spill, and the handler of /media/ (nil: not the local store).
+type storeFiles struct {
+	spool string
+	media http.Handler
+}
+
 // routes builds the HTTP surface of API.md.
-func routes(cfg config, svc *media.Service, store *localfs.Store, authn *auth.Authenticator, m *observe.Metrics, log *slog.Logger) http.Handler {
+func routes(cfg config, svc *media.Service, files storeFiles, authn *auth.Authenticator, m *observe.Metrics, log *slog.Logger) http.Handler {
 	gql := graph.NewHandler(svc, graph.HandlerConfig{
 		MaxFieldBytes:   maxFieldBytes,
 		MemoryFileBytes: memoryFileBytes,
-		SpoolDir:        store.SpoolDir(),
+		SpoolDir:        files.spool,
 		Complexity:      maxComplexity,
 		OnUploadBytes:   m.ObserveUpload,
 		Observer:        m,
@@ -179,7 +200,9 @@ func routes(cfg config, svc *media.Service, store *localfs.Store, authn *auth.Au
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", m.Handler())
-	mux.Handle("/media/", m.Route("media", store.Handler("/media/")))
+	if files.media != nil {
+		mux.Handle("/media/", m.Route("media", files.media))
+	}
 
 	c := cors.New(cors.Options{
 		AllowedOrigins:   cfg.CORSAllowedOrigins,

@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"math/rand/v2"
 	"testing"
 
 	"golang.org/x/image/webp"
@@ -88,6 +89,8 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		forgeAVIF(avifSpec{w: 4, h: 3, props: [][]byte{irot(1), imir(1)}, data: []byte{1, 2}}),
 		forgeAVIF(avifSpec{w: 100000, h: 100000, data: []byte{1}}),
 		append(append(bytes.Clone(pngSignature), ihdr(100000, 100000, 8, 6)...), 0xAB),
+		// Interlaced, two bits a pixel, image data split over small IDATs.
+		rawPNG(5, 3, 2, pngGray, 1, imageData(rand.New(rand.NewPCG(5, 6)), pngRows(5, 3, 2, true)), 3),
 		[]byte("<svg/>"),
 		{},
 	}

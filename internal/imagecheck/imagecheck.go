@@ -1,5 +1,6 @@
 // Package imagecheck identifies uploaded images from their bytes and checks
-// that they are whole, without decoding any pixels.
+// that they are whole, without decoding any pixels (PNG image data is
+// inflated and its rows counted, but never kept).
 //
 // Uploads are untrusted and the upload path has to run close to disk-copy
 // speed, so Inspect only ever reads headers plus a linear structural scan

@@ -55,14 +55,16 @@ func inspectPNG(ra io.ReaderAt, size int64, maxPixels int64) (Info, error) {
 		return info, invalidf("png: unknown compression, filter or interlace method")
 	}
 	info.Width, info.Height = int(w), int(h)
-	if err := walkPNG(ra, size, colorType, depth); err != nil {
+	idat, err := walkPNG(ra, size, colorType, depth)
+	if err != nil {
 		return info, err
 	}
-	return info, nil
+	return info, checkPNGData(ra, size, idat, w, h, colorType, depth, ihdr[12])
 }
 
-// walkPNG walks the chunks from IHDR to IEND.
-func walkPNG(ra io.ReaderAt, size int64, colorType, depth byte) error {
+// walkPNG walks the chunks from IHDR to IEND and returns the offset of the
+// first IDAT chunk.
+func walkPNG(ra io.ReaderAt, size int64, colorType, depth byte) (idat int64, err error) {
 	b := newReader(ra, size, 8)
 	var sawPLTE, sawTRNS, inIDAT, idatDone bool
 	paletteLen := 0
@@ -74,20 +76,20 @@ func walkPNG(ra io.ReaderAt, size int64, colorType, depth byte) error {
 	for first := true; ; first = false {
 		h, err := b.next(8)
 		if err != nil {
-			return readFailure(err, "png: missing IEND chunk")
+			return 0, readFailure(err, "png: missing IEND chunk")
 		}
 		length := binary.BigEndian.Uint32(h)
 		copy(typ[:], h[4:8])
 		if length > 1<<31-1 {
-			return invalidf("png: chunk %q has bad length %d", name(), length)
+			return 0, invalidf("png: chunk %q has bad length %d", name(), length)
 		}
 		for _, c := range typ {
 			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-				return invalidf("png: bad chunk type %q at offset %d", name(), b.pos()-8)
+				return 0, invalidf("png: bad chunk type %q at offset %d", name(), b.pos()-8)
 			}
 		}
 		if first != (string(typ[:]) == "IHDR") {
-			return invalidf("png: IHDR must be the first chunk and appear once")
+			return 0, invalidf("png: IHDR must be the first chunk and appear once")
 		}
 		if inIDAT && string(typ[:]) != "IDAT" {
 			inIDAT, idatDone = false, true
@@ -98,48 +100,51 @@ func walkPNG(ra io.ReaderAt, size int64, colorType, depth byte) error {
 			np := int(length / 3)
 			switch {
 			case sawPLTE || inIDAT || idatDone:
-				return invalidf("png: PLTE chunk out of order")
+				return 0, invalidf("png: PLTE chunk out of order")
 			case colorType == pngGray || colorType == pngGrayAlpha:
-				return invalidf("png: PLTE chunk in a greyscale image")
+				return 0, invalidf("png: PLTE chunk in a greyscale image")
 			case length%3 != 0 || np == 0 || np > 256 || np > 1<<depth:
-				return invalidf("png: bad PLTE length %d", length)
+				return 0, invalidf("png: bad PLTE length %d", length)
 			}
 			sawPLTE, paletteLen = true, np
 		case "tRNS":
 			if err := checkTRNS(colorType, int(length), sawPLTE, sawTRNS, inIDAT || idatDone, paletteLen); err != nil {
-				return err
+				return 0, err
 			}
 			sawTRNS = true
 		case "IDAT":
 			if idatDone {
-				return invalidf("png: IDAT chunks are not consecutive")
+				return 0, invalidf("png: IDAT chunks are not consecutive")
 			}
 			if colorType == pngPalette && !sawPLTE {
-				return invalidf("png: paletted image has no PLTE before IDAT")
+				return 0, invalidf("png: paletted image has no PLTE before IDAT")
+			}
+			if !inIDAT {
+				idat = b.pos() - 8
 			}
 			if !inIDAT && length >= 2 {
-				// The start of the zlib stream is checked because it is free;
-				// inflating the rest would be decoding pixels.
+				// The start of the zlib stream is checked here, where it is
+				// free; checkPNGData inflates the rest.
 				if err := b.fill(2); err != nil {
-					return readFailure(err, "png: IDAT chunk cut short")
+					return 0, readFailure(err, "png: IDAT chunk cut short")
 				}
 				cmf, flg := b.buf[b.r], b.buf[b.r+1]
 				if cmf&0x0F != 8 || cmf>>4 > 7 || (uint(cmf)<<8|uint(flg))%31 != 0 || flg&0x20 != 0 {
-					return invalidf("png: image data does not start with a zlib header")
+					return 0, invalidf("png: image data does not start with a zlib header")
 				}
 			}
 			inIDAT = true
 		case "IEND":
 			if !inIDAT && !idatDone {
-				return invalidf("png: no IDAT chunk before IEND")
+				return 0, invalidf("png: no IDAT chunk before IEND")
 			}
 			if length != 0 {
-				return invalidf("png: IEND chunk is not empty")
+				return 0, invalidf("png: IEND chunk is not empty")
 			}
 		default:
 			if typ[0] >= 'A' && typ[0] <= 'Z' && string(typ[:]) != "IHDR" {
 				// Unknown critical chunks must make a decoder fail (PNG spec 5.4).
-				return invalidf("png: unknown critical chunk %q", name())
+				return 0, invalidf("png: unknown critical chunk %q", name())
 			}
 		}
 
@@ -147,7 +152,7 @@ func walkPNG(ra io.ReaderAt, size int64, colorType, depth byte) error {
 		for left := int64(length); left > 0; {
 			data, err := b.buffered()
 			if err != nil {
-				return readFailure(err, "png: chunk "+name()+" cut short")
+				return 0, readFailure(err, "png: chunk "+name()+" cut short")
 			}
 			k := min(int64(len(data)), left)
 			crc = crc32.Update(crc, crc32.IEEETable, data[:k])
@@ -156,14 +161,14 @@ func walkPNG(ra io.ReaderAt, size int64, colorType, depth byte) error {
 		}
 		sum, err := b.next(4)
 		if err != nil {
-			return readFailure(err, "png: chunk "+name()+" has no CRC")
+			return 0, readFailure(err, "png: chunk "+name()+" has no CRC")
 		}
 		if binary.BigEndian.Uint32(sum) != crc {
-			return invalidf("png: CRC mismatch in chunk %q at offset %d (corrupt file)", name(), b.pos()-int64(length)-12)
+			return 0, invalidf("png: CRC mismatch in chunk %q at offset %d (corrupt file)", name(), b.pos()-int64(length)-12)
 		}
 		if string(typ[:]) == "IEND" {
 			// Data after IEND is tolerated, as for JPEG.
-			return nil
+			return idat, nil
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package localfs is the media store on the local disk, the default when no
 // Cloudinary account is configured. It keeps originals under MEDIA_DIR and
-// serves them under /media/.
+// serves them under /media/, with their renditions: rendered on the first
+// request of a signed URL, then kept on disk beside them.
 package localfs
 
 import (
@@ -11,10 +12,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/mediagraph/mediagraph/internal/media"
 )
@@ -29,6 +36,17 @@ type Config struct {
 	// faster on slow disks, but a power loss may then lose files whose rows
 	// were committed. For storage that is durable by other means.
 	NoFsync bool
+	// SigningKey signs rendition URLs (MEDIA_SIGNING_KEY, or one derived
+	// from AUTH_JWT_SECRET). Empty: a key generated once and kept in Dir.
+	SigningKey []byte
+	// MaxPixels is the largest original (width x height) a rendition may
+	// decode (MAX_PIXELS); 0 means API.md's default, 50000000.
+	MaxPixels int64
+	// MaxRenders is how many renditions may render at once; 0 means one per
+	// CPU.
+	MaxRenders int
+	// Log receives render failures; nil means slog.Default().
+	Log *slog.Logger
 }
 
 // Validate reports what is wrong with the configuration.
@@ -40,20 +58,36 @@ func (c Config) Validate() error {
 	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("PUBLIC_URL must be an http(s) URL, not %q", c.PublicURL))
 	}
+	if n := len(c.SigningKey); n > 0 && n < 16 {
+		errs = append(errs, errors.New("MEDIA_SIGNING_KEY must be at least 16 bytes"))
+	}
 	return errors.Join(errs...)
 }
 
-// Store keeps originals at Dir/originals/<key>. Keys are two hex digits, a
-// slash, 32 hex digits and the format's extension: unguessable, and never
-// derived from anything the client sent.
+// defaultMaxPixels is MAX_PIXELS's default.
+const defaultMaxPixels = 50_000_000
+
+// Store keeps originals at Dir/originals/<key> and their renditions in
+// Dir/renditions/<key>/. Keys are two hex digits, a slash, 32 hex digits and
+// the format's extension: unguessable, and never derived from anything the
+// client sent.
 type Store struct {
-	dir       string
-	originals string
-	spool     string
-	publicURL string
-	madeDirs  sync.Map
-	flusher   *flusher // group commit of flushes; nil: each Put flushes its own
-	noFsync   bool
+	dir        string
+	originals  string
+	renditions string
+	spool      string
+	publicURL  string
+	madeDirs   sync.Map
+	flusher    *flusher // group commit of flushes; nil: each Put flushes its own
+	noFsync    bool
+
+	signingKey  []byte
+	maxPixels   int64
+	renderSlots *semaphore.Weighted
+	flight      singleflight.Group
+	keyLocks    [64]sync.RWMutex
+	renders     atomic.Int64
+	log         *slog.Logger
 }
 
 var _ media.Store = (*Store)(nil)
@@ -69,18 +103,38 @@ func New(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("MEDIA_DIR: %w", err)
 	}
 	s := &Store{
-		dir:       abs,
-		originals: filepath.Join(abs, "originals"),
-		spool:     filepath.Join(abs, ".spool"),
-		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		dir:        abs,
+		originals:  filepath.Join(abs, "originals"),
+		renditions: filepath.Join(abs, "renditions"),
+		spool:      filepath.Join(abs, ".spool"),
+		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
+		signingKey: cfg.SigningKey,
+		maxPixels:  cfg.MaxPixels,
+		log:        cfg.Log,
 	}
-	for _, d := range []string{s.originals, s.spool} {
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxPixels <= 0 {
+		s.maxPixels = defaultMaxPixels
+	}
+	renders := cfg.MaxRenders
+	if renders <= 0 {
+		renders = runtime.GOMAXPROCS(0)
+	}
+	s.renderSlots = semaphore.NewWeighted(int64(renders))
+	for _, d := range []string{s.originals, s.renditions, s.spool} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("MEDIA_DIR: %w", err)
 		}
 	}
 	if err := emptyDir(s.spool); err != nil {
 		return nil, fmt.Errorf("clean spool: %w", err)
+	}
+	if len(s.signingKey) == 0 {
+		if s.signingKey, err = loadOrCreateKey(abs); err != nil {
+			return nil, fmt.Errorf("MEDIA_SIGNING_KEY unset: %w", err)
+		}
 	}
 	s.noFsync = cfg.NoFsync
 	if haveSyncfs {
@@ -228,11 +282,21 @@ func (s *Store) Open(_ context.Context, img *media.Image) (io.ReadCloser, error)
 	return os.Open(p)
 }
 
-// Delete removes the original; a key that names nothing counts as deleted.
+// Delete removes the original and its renditions; a key that names nothing
+// counts as deleted. Renditions go first, so that a crash in between leaves
+// the original, whose removal is retried, rather than renditions nothing
+// names; and under the key's lock, so that a render finishing meanwhile
+// cannot file a rendition after them.
 func (s *Store) Delete(_ context.Context, key string) error {
 	p, ok := s.path(key)
 	if !ok {
 		return nil // nothing NewKey made can live there
+	}
+	l := s.keyLock(key)
+	l.Lock()
+	defer l.Unlock()
+	if err := os.RemoveAll(s.renditionDir(key)); err != nil {
+		return err
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -240,14 +304,26 @@ func (s *Store) Delete(_ context.Context, key string) error {
 	return nil
 }
 
-// URL is the delivery URL of the original. Renditions are not rendered yet:
-// a transform gets the original's URL.
-func (s *Store) URL(img *media.Image, _ *media.Transform) string {
+// URL is the delivery URL of the original, or with t the signed URL of its
+// rendition, the same for the same transform.
+func (s *Store) URL(img *media.Image, t *media.Transform) string {
+	if t != nil {
+		return s.renditionURL(img.StorageKey, *t)
+	}
 	return s.publicURL + "/media/" + img.StorageKey
 }
 
-// Keys calls fn with the key of every stored original.
+// Keys calls fn with the key of every stored original, then with the key of
+// every set of renditions whose original is gone (which Reconcile then
+// removes, as no row names them).
 func (s *Store) Keys(ctx context.Context, fn func(key string) error) error {
+	if err := s.originalKeys(ctx, fn); err != nil {
+		return err
+	}
+	return s.orphanedRenditions(ctx, fn)
+}
+
+func (s *Store) originalKeys(ctx context.Context, fn func(key string) error) error {
 	return filepath.WalkDir(s.originals, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -31,6 +31,9 @@ type Error struct {
 	Message string
 	// Err is the cause, for logs; never shown to clients.
 	Err error
+	// Extensions are shown to clients beside the code: the limit an
+	// upload broke, so that an app can word its message without parsing ours.
+	Extensions map[string]any
 }
 
 func (e *Error) Error() string {

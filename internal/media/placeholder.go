@@ -14,9 +14,42 @@ const placeholderTimeout = time.Minute
 // image's bytes, given its format and EXIF orientation.
 type PlaceholderFunc func(r io.Reader, format string, orientation int) (string, error)
 
+// Background previews: how many may wait at once, and how many decode at
+// once (beside the requests that the server answers meanwhile).
+const (
+	maxPendingPreviews = 256
+	previewWorkers     = 2
+)
+
+// previewSoon starts making the placeholders of freshly stored images in the
+// background, so that every image has one soon after its upload without the
+// upload waiting for a decode. Past maxPendingPreviews queued, it leaves the
+// rest to Placeholder's lazy path: the first query makes them.
+func (s *Service) previewSoon(imgs []Image) {
+	for _, img := range imgs {
+		if img.Placeholder != nil || s.makePlaceholder == nil {
+			continue
+		}
+		if s.pendingPreviews.Add(1) > maxPendingPreviews {
+			s.pendingPreviews.Add(-1)
+			return
+		}
+		go func() {
+			defer s.pendingPreviews.Add(-1)
+			ctx := context.Background()
+			if err := s.previewing.Acquire(ctx, 1); err != nil {
+				return
+			}
+			defer s.previewing.Release(1)
+			_, _ = s.Placeholder(ctx, &img) // failures are logged there, and retried lazily
+		}()
+	}
+}
+
 // Placeholder returns the image's tiny blurred preview, making and keeping it
-// the first time it is asked for. Decoding pixels is far slower than storing
-// bytes, so uploads do not wait for it; concurrent first requests make it once.
+// the first time it is asked for, unless previewSoon made it already after
+// the upload. Decoding pixels is far slower than storing bytes, so uploads do
+// not wait for it; concurrent first requests make it once.
 //
 // A preview that cannot be made is no reason to fail the query around it
 // (Apollo Client's default error policy would drop the whole page): it is

@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -43,6 +44,8 @@ type Service struct {
 	makePlaceholder PlaceholderFunc
 	placeholders    singleflight.Group
 	decoding        *semaphore.Weighted // pixels being decoded at once
+	previewing      *semaphore.Weighted // background previews decoding at once
+	pendingPreviews atomic.Int32        // background previews queued or running
 	kick            chan struct{}
 	// subjects remembers who a token's subject is, so that an authenticated
 	// request costs no query to find its user.
@@ -61,7 +64,7 @@ const (
 func NewService(repo Repository, store Store, limits Limits, placeholders PlaceholderFunc, log *slog.Logger) *Service {
 	return &Service{repo: repo, store: store, limits: limits, makePlaceholder: placeholders, log: log, kick: make(chan struct{}, 1),
 		subjects: expirable.NewLRU[string, User](subjectCacheSize, nil, subjectCacheTTL),
-		decoding: semaphore.NewWeighted(max(2*limits.MaxPixels, 1))}
+		decoding: semaphore.NewWeighted(max(2*limits.MaxPixels, 1)), previewing: semaphore.NewWeighted(previewWorkers)}
 }
 
 // Limits returns the upload limits in force.

@@ -13,6 +13,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -632,5 +635,53 @@ func TestReconcile_RemovesOnlyFilesNothingNames(t *testing.T) {
 	files := e.store.files(t)
 	if !slices.Contains(files, kept[0].StorageKey) || !slices.Contains(files, guarded) || slices.Contains(files, unnamed) {
 		t.Fatalf("files after Reconcile: %v (kept %s, guarded %s, unnamed %s)", files, kept[0].StorageKey, guarded, unnamed)
+	}
+}
+
+// Renditions are not originals: Reconcile keeps those of images that exist,
+// and removes those whose original nothing names any more (with it, or after it).
+func TestReconcile_RenditionsFollowTheirOriginals(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	data := pngBytes(t, 8, 8)
+	h := e.store.Handler("/media/")
+	render := func(key string) string {
+		u, _ := url.Parse(e.store.URL(&media.Image{StorageKey: key}, &media.Transform{Width: 4, Format: media.FormatPNG}))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, u.Path, nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("render %s: %d", key, w.Code)
+		}
+		return filepath.Join(e.store.Dir(), "renditions", filepath.FromSlash(key))
+	}
+	kept, err := e.svc.UploadImages(ctx, e.owner, []media.Upload{{Filename: "k.png", Size: int64(len(data)), Content: bytes.NewReader(data)}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptDir := render(kept[0].StorageKey)
+	var orphanDirs []string
+	for _, lose := range []bool{false, true} {
+		key := e.store.NewKey("png")
+		if _, err := e.store.Store.Put(ctx, media.Blob{Key: key, Size: int64(len(data)), Body: bytes.NewReader(data)}); err != nil {
+			t.Fatal(err)
+		}
+		orphanDirs = append(orphanDirs, render(key))
+		if lose { // its original gone by other means: only its renditions are left
+			if err := os.Remove(filepath.Join(e.store.Dir(), "originals", filepath.FromSlash(key))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := e.svc.Reconcile(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("Reconcile = %d, %v; want 2 keys removed", n, err)
+	}
+	if _, err := os.Stat(keptDir); err != nil {
+		t.Errorf("the renditions of a kept image went: %v", err)
+	}
+	for _, d := range orphanDirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("orphaned renditions %s left: %v", d, err)
+		}
 	}
 }

@@ -54,7 +54,9 @@ type Store interface {
 }
 
 // Lister is implemented by stores that can list every key they hold (the
-// local store), so that Reconcile can find files that nothing names.
+// local store), so that Reconcile can find files that nothing names. A key
+// is listed once for its original and also when only derived files
+// (renditions) remain of it, so that Delete can take those too.
 type Lister interface {
 	Keys(ctx context.Context, fn func(key string) error) error
 }

@@ -34,7 +34,9 @@ type checked struct {
 // structure, before anything is stored.
 func (s *Service) check(up Upload) (checked, error) {
 	if up.Size > s.limits.MaxFileBytes {
-		return checked{}, Errorf(CodeFileTooLarge, "%s is larger than the %d-byte limit.", describe(up.Filename), s.limits.MaxFileBytes)
+		e := Errorf(CodeFileTooLarge, "%s is larger than the %d-byte limit.", describe(up.Filename), s.limits.MaxFileBytes)
+		e.Extensions = map[string]any{"maxFileBytes": s.limits.MaxFileBytes}
+		return checked{}, e
 	}
 	if up.Size <= 0 {
 		return checked{}, Errorf(CodeInvalidImage, "%s is empty.", describe(up.Filename))
@@ -46,7 +48,8 @@ func (s *Service) check(up Upload) (checked, error) {
 	info, err := imagecheck.Inspect(at, up.Size, s.limits.MaxPixels)
 	switch {
 	case errors.Is(err, imagecheck.ErrTooManyPixels):
-		return checked{}, &Error{Code: CodeTooManyPixels, Message: fmt.Sprintf("%s has more than the %d-pixel limit.", describe(up.Filename), s.limits.MaxPixels), Err: err}
+		return checked{}, &Error{Code: CodeTooManyPixels, Message: fmt.Sprintf("%s has more than the %d-pixel limit.", describe(up.Filename), s.limits.MaxPixels), Err: err,
+			Extensions: map[string]any{"maxPixels": s.limits.MaxPixels}}
 	case errors.Is(err, imagecheck.ErrUnsupported):
 		return checked{}, &Error{Code: CodeInvalidImage, Message: fmt.Sprintf("%s is not an accepted image: send JPEG, PNG, GIF, WebP or AVIF.", describe(up.Filename)), Err: err}
 	case err != nil:
@@ -96,7 +99,9 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 		return nil, Errorf(CodeBadUserInput, "Send at least one file.")
 	}
 	if len(ups) > s.limits.MaxFiles {
-		return nil, Errorf(CodeTooManyFiles, "At most %d files may be sent at once.", s.limits.MaxFiles)
+		e := Errorf(CodeTooManyFiles, "At most %d files may be sent at once.", s.limits.MaxFiles)
+		e.Extensions = map[string]any{"maxFiles": s.limits.MaxFiles}
+		return nil, e
 	}
 	if tags == nil {
 		tags = []string{}
@@ -169,6 +174,7 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 				s.collectNow(ctx)
 			}
 		}
+		s.previewSoon(inserted)
 	}
 	out := make([]Image, len(files))
 	for i, f := range files {
@@ -192,9 +198,11 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 	if err := s.guard(ctx, []string{img.StorageKey}); err != nil {
 		return User{}, err
 	}
-	if err := s.storeAll(ctx, []checked{f}, []NewImage{img}); err != nil {
+	stored := []NewImage{img}
+	if err := s.storeAll(ctx, []checked{f}, stored); err != nil {
 		return User{}, err
 	}
+	img = stored[0] // with the store's metadata
 	ictx, cancel := s.settled(ctx)
 	u, err := s.repo.ReplaceAvatar(ictx, img, crop)
 	cancel()
@@ -203,6 +211,10 @@ func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop 
 		return User{}, err
 	}
 	s.collectNow(ctx)
+	if u.AvatarID != nil {
+		s.previewSoon([]Image{{ID: *u.AvatarID, StorageKey: img.StorageKey, Format: img.Format,
+			Width: img.Width, Height: img.Height, Orientation: img.Orientation}})
+	}
 	return u, nil
 }
 

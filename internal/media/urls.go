@@ -49,7 +49,8 @@ func (s *Service) SrcSet(img *Image, widths []int, t *Transform) (string, error)
 }
 
 // AvatarURL is the avatar as a size x size square: the stored crop first,
-// then a fill that keeps the face.
+// then a fill that keeps the face (FACE gravity; where the store has no
+// face detector, as the local store, it keeps the most detailed part).
 func (s *Service) AvatarURL(img *Image, crop *Crop, size int) (string, error) {
 	if err := CheckAvatarSize(size); err != nil {
 		return "", err

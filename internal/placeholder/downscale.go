@@ -60,14 +60,17 @@ func newBoxes(sw, sh, dw, dh int) *boxes {
 func downscale(img image.Image, side int, studio bool) *image.NRGBA {
 	r := img.Bounds()
 	dw, dh := previewSize(r.Dx(), r.Dy(), side)
-	return downscaleTo(img, dw, dh, studio)
+	return Shrink(img, dw, dh, studio)
 }
 
-// downscaleTo is downscale to exactly dw x dh px, which must not exceed img's
-// size. It serves a JPEG decoded at a reduced scale, whose preview size is
-// computed from the file's full size: the scaled size, rounded up, could give
-// a different rounding of the aspect ratio.
-func downscaleTo(img image.Image, dw, dh int, studio bool) *image.NRGBA {
+// Shrink returns the area average (box filter) of img at dw x dh, which must
+// be positive and no larger than img: every source pixel is read once, and
+// the output pixel of each cell is the alpha-weighted mean of its pixels.
+// Renditions use it to cut a large decode down cheaply before a quality
+// kernel does the last step, and to turn a decode into *image.NRGBA at its
+// own size (dw, dh equal to img's). studio says the Y'CbCr values of img are
+// BT.601 studio range, as lossy WebP's are (see downscale).
+func Shrink(img image.Image, dw, dh int, studio bool) *image.NRGBA {
 	r := img.Bounds()
 	sw, sh := r.Dx(), r.Dy()
 	b := newBoxes(sw, sh, dw, dh)

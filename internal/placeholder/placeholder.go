@@ -65,7 +65,20 @@ var errUnknownFormat = errors.New("placeholder: unknown image format")
 // package comment), so r must already be bounded: uploads are size- and
 // pixel-checked by imagecheck before they are stored.
 func Generate(r io.Reader, format string, orientation int) (string, error) {
-	img, size, err := decode(bufio.NewReader(r), format)
+	var (
+		img  image.Image
+		size image.Point // the image's full size, which the preview's is computed from
+		err  error
+	)
+	br := bufio.NewReader(r)
+	if format == "jpg" {
+		img, size, err = decodeJPEG(br) // at a reduced scale
+	} else {
+		img, err = decode(br, format)
+		if err == nil {
+			size = img.Bounds().Size()
+		}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -74,7 +87,7 @@ func Generate(r io.Reader, format string, orientation int) (string, error) {
 	}
 	for _, side := range sides {
 		dw, dh := previewSize(size.X, size.Y, side)
-		small := orientNRGBA(downscaleTo(img, dw, dh, format == "webp"), orientation)
+		small := orientNRGBA(Shrink(img, dw, dh, format == "webp"), orientation)
 		uri, err := dataURI(small)
 		if err != nil {
 			return "", err
@@ -86,18 +99,15 @@ func Generate(r io.Reader, format string, orientation int) (string, error) {
 	return "", fmt.Errorf("placeholder: preview does not fit in %d bytes", maxURI)
 }
 
-// decode decodes the image in br as format. It also returns the image's full
-// size, which the preview's size is computed from: a JPEG is decoded at a
-// reduced scale (see decodeJPEG).
-func decode(br *bufio.Reader, format string) (image.Image, image.Point, error) {
+// decode decodes the image in br as format.
+func decode(br *bufio.Reader, format string) (image.Image, error) {
 	var (
-		img  image.Image
-		size image.Point
-		err  error
+		img image.Image
+		err error
 	)
 	switch format {
 	case "jpg":
-		img, size, err = decodeJPEG(br)
+		img, err = jpeg.Decode(br)
 	case "png":
 		img, err = png.Decode(br)
 	case "gif":
@@ -107,15 +117,12 @@ func decode(br *bufio.Reader, format string) (image.Image, image.Point, error) {
 	case "avif":
 		img, err = avif.Decode(br)
 	default:
-		return nil, image.Point{}, fmt.Errorf("%w %q", errUnknownFormat, format)
+		return nil, fmt.Errorf("%w %q", errUnknownFormat, format)
 	}
 	if err != nil {
-		return nil, image.Point{}, fmt.Errorf("placeholder: decoding %s: %w", format, err)
+		return nil, fmt.Errorf("placeholder: decoding %s: %w", format, err)
 	}
-	if format != "jpg" {
-		size = img.Bounds().Size()
-	}
-	return img, size, nil
+	return img, nil
 }
 
 // minScaledJPEG is the least width and height of a JPEG decoded at a reduced
@@ -138,15 +145,18 @@ func decodeJPEG(br *bufio.Reader) (image.Image, image.Point, error) {
 	var head bytes.Buffer
 	cfg, err := jpegscale.DecodeConfig(io.TeeReader(br, &head))
 	if err != nil {
-		return nil, image.Point{}, err
+		return nil, image.Point{}, fmt.Errorf("placeholder: decoding jpg: %w", err)
 	}
 	size := image.Pt(cfg.Width, cfg.Height)
 	// One more than minScaledJPEG, rounded up as the decoder rounds, leaves
 	// at least minScaledJPEG whole pixels.
 	s := jpegscale.Scale(cfg.Width, cfg.Height, minScaledJPEG+1, minScaledJPEG+1)
 	img, err := jpegscale.Decode(io.MultiReader(&head, br), minScaledJPEG+1, minScaledJPEG+1)
-	if err != nil || s == 1 {
-		return img, size, err
+	if err != nil {
+		return nil, image.Point{}, fmt.Errorf("placeholder: decoding jpg: %w", err)
+	}
+	if s == 1 {
+		return img, size, nil
 	}
 	whole := image.Rect(0, 0, cfg.Width/s, cfg.Height/s)
 	sub, ok := img.(interface {
@@ -212,4 +222,14 @@ func dataURI(img *image.NRGBA) (string, error) {
 		}
 	}
 	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(best), nil
+}
+
+// Decode decodes the image in r, in the format as imagecheck names it ("jpg",
+// "png", "gif", "webp", "avif"), without applying any orientation: renditions
+// share the previews' decoders, GIF handling included (the first frame on its
+// logical screen). Lossy WebP comes back in studio-range Y'CbCr (see
+// Shrink), which image/color would convert with the wrong formula. A JPEG is
+// decoded whole here (Generate decodes it at a reduced scale).
+func Decode(r io.Reader, format string) (image.Image, error) {
+	return decode(bufio.NewReader(r), format)
 }

@@ -72,7 +72,9 @@ func parseMap(b []byte, ops []*graphql.RawParams, batch bool, maxFiles int) (*up
 		um.keys = append(um.keys, key)
 	}
 	if len(um.keys) > maxFiles {
-		return nil, requestError(codeTooManyFiles, "too many files: 'map' has %d entries, at most %d are allowed", len(um.keys), maxFiles)
+		e := requestError(codeTooManyFiles, "too many files: 'map' has %d entries, at most %d are allowed", len(um.keys), maxFiles)
+		e.ext = map[string]any{"maxFiles": maxFiles}
+		return nil, e
 	}
 	sort.Strings(um.keys)
 

@@ -126,14 +126,18 @@ func (q *mpRequest) file(part *multipart.Part) *reqError {
 	}
 	q.files++
 	if max := q.cfg.maxFiles(); q.files > max {
-		return requestError(codeTooManyFiles, "too many files: at most %d are allowed", max)
+		e := requestError(codeTooManyFiles, "too many files: at most %d are allowed", max)
+		e.ext = map[string]any{"maxFiles": max}
+		return e
 	}
 	c, err := q.spool.receive(part)
 	if err != nil {
 		var se *storageError
 		switch {
 		case errors.Is(err, errFileTooLarge):
-			return requestError(codeFileTooLarge, "file for map key %q is larger than %d bytes", sanitize(name), q.cfg.maxFileBytes())
+			e := requestError(codeFileTooLarge, "file for map key %q is larger than %d bytes", sanitize(name), q.cfg.maxFileBytes())
+			e.ext = map[string]any{"maxFileBytes": q.cfg.maxFileBytes()}
+			return e
 		case errors.As(err, &se):
 			return internalError("could not store the upload")
 		}

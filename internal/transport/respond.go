@@ -29,6 +29,8 @@ type reqError struct {
 	status int
 	code   string
 	msg    string
+	// ext holds extensions besides the code (the limit a request broke).
+	ext map[string]any
 }
 
 func (e *reqError) Error() string { return e.msg }
@@ -104,7 +106,11 @@ func (rp *responder) fail(ctx context.Context, e *reqError) {
 
 // errorResponse builds the GraphQL response for a transport error.
 func (rp *responder) errorResponse(ctx context.Context, e *reqError) *graphql.Response {
-	gerr := &gqlerror.Error{Message: e.msg, Extensions: map[string]any{"code": e.code}}
+	ext := map[string]any{"code": e.code}
+	for k, v := range e.ext {
+		ext[k] = v
+	}
+	gerr := &gqlerror.Error{Message: e.msg, Extensions: ext}
 	resp := rp.exec.DispatchError(ctx, gqlerror.List{gerr})
 	if resp == nil {
 		resp = &graphql.Response{Errors: gqlerror.List{gerr}}

@@ -1,0 +1,195 @@
+package cloudinary
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mediagraph/mediagraph/internal/cloudinary/cloudinarytest"
+	"github.com/mediagraph/mediagraph/internal/media"
+)
+
+func newStore(t *testing.T, timeout time.Duration) (*Store, *cloudinarytest.Server) {
+	t.Helper()
+	fake := cloudinarytest.New()
+	t.Cleanup(fake.Close)
+	s, err := New(Config{URL: fake.URL(""), Folder: "tests", Timeout: timeout, Client: fake.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, fake
+}
+
+func pngBytes(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	img.Set(0, 0, color.NRGBA{1, 2, 3, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func put(t *testing.T, s *Store, data []byte) (string, map[string]any) {
+	t.Helper()
+	key := s.NewKey("png")
+	meta, err := s.Put(context.Background(), media.Blob{Key: key, Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatalf("put: %v", err)
+	}
+	return key, meta
+}
+
+// Trap: the SDK copies its configuration into the Upload and Admin APIs when
+// constructed; what New sets must be set before.
+func TestNew_ConfiguresTheSDKBeforeConstructing(t *testing.T) {
+	s, fake := newStore(t, 90*time.Second)
+	for name, c := range map[string]struct {
+		analytics bool
+		timeout   int64
+		prefix    string
+	}{
+		"urls":   {s.conf.URL.Analytics, s.conf.API.UploadTimeout, s.conf.API.UploadPrefix},
+		"upload": {s.cld.Upload.Config.URL.Analytics, s.cld.Upload.Config.API.UploadTimeout, s.cld.Upload.Config.API.UploadPrefix},
+		"admin":  {s.cld.Admin.Config.URL.Analytics, s.cld.Admin.Config.API.UploadTimeout, s.cld.Admin.Config.API.UploadPrefix},
+	} {
+		if c.analytics || c.timeout != 90 || c.prefix != fake.Server.URL {
+			t.Errorf("%s: %+v", name, c)
+		}
+	}
+	if s.cld.Upload.Config.API.Timeout != 90 {
+		t.Errorf("form post timeout %d", s.cld.Upload.Config.API.Timeout)
+	}
+	// And it works: the upload reaches the fake, the URL has no analytics.
+	key, meta := put(t, s, pngBytes(t, 4, 4))
+	u := s.URL(&media.Image{StorageKey: key, Format: "png", Provider: meta}, nil)
+	if strings.Contains(u, "_a=") || !strings.HasSuffix(u, key+".png") {
+		t.Errorf("url %s", u)
+	}
+}
+
+// Trap: the SDK's URL analytics write a package variable unguarded; with
+// analytics off, concurrent URL building is race free (go test -race).
+func TestURL_ConcurrentBuildingIsRaceFree(t *testing.T) {
+	s, _ := newStore(t, time.Minute)
+	img := &media.Image{StorageKey: "tests/0123456789abcdef0123456789abcdef", Format: "jpg",
+		Provider: map[string]any{"public_id": "tests/0123456789abcdef0123456789abcdef", "version": float64(17), "format": "jpg", "type": "upload"}}
+	tr := &media.Transform{Width: 10, Crop: media.CropFill, Gravity: media.GravityAuto, Format: media.FormatAuto}
+	// No URL is built before the goroutines start: their first builds are
+	// what would race.
+	urls := make([]string, 8)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range urls {
+		wg.Go(func() {
+			<-start
+			for range 50 {
+				urls[i] = s.URL(img, tr)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	want := urls[0]
+	for _, u := range urls {
+		if u != want {
+			t.Errorf("url %s, want %s", u, want)
+		}
+	}
+	if !strings.Contains(want, "/c_fill,g_auto,w_10/f_auto,q_auto/v17/tests/0123456789abcdef0123456789abcdef") {
+		t.Errorf("url %s", want)
+	}
+}
+
+// Trap: an upload must stream from a reader, never be handed a string the
+// SDK could take for a URL or a path: bytes that read like a URL arrive as
+// they are (and are refused as no image, not fetched).
+func TestPut_SendsTheReadersBytes(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	data := pngBytes(t, 300, 200)
+	key, meta := put(t, s, data)
+	a, ok := fake.Asset(key)
+	if !ok || !bytes.Equal(a.Bytes, data) || meta["width"] != 300 || meta["public_id"] != key {
+		t.Fatalf("asset %v %d bytes, meta %v", ok, len(a.Bytes), meta)
+	}
+	url := []byte("https://example.com/cat.png")
+	_, err := s.Put(context.Background(), media.Blob{Key: s.NewKey("png"), Size: int64(len(url)), Body: bytes.NewReader(url)})
+	if err == nil || !strings.Contains(err.Error(), "Invalid image file") {
+		t.Errorf("a URL's bytes: %v", err)
+	}
+	if ups := fake.Uploads(); ups[len(ups)-1].Fields.Get("file") != "" {
+		t.Error("the file travelled as a field")
+	}
+}
+
+func TestDelete_NotFoundIsDone(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	key, _ := put(t, s, pngBytes(t, 4, 4))
+	for range 2 { // the second finds nothing
+		if err := s.Delete(context.Background(), key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Delete(context.Background(), "../../etc/passwd"); err != nil {
+		t.Fatal(err)
+	}
+	if d := fake.Destroys(); len(d) != 2 {
+		t.Errorf("destroys %v: a key NewKey cannot make is not sent", d)
+	}
+}
+
+func TestOpen_FetchesTheOriginal(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	data := pngBytes(t, 8, 8)
+	key, meta := put(t, s, data)
+	img := &media.Image{StorageKey: key, Format: "png", Bytes: int64(len(data)), Provider: meta}
+	rc, err := s.Open(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	_ = rc.Close()
+	if !bytes.Equal(got, data) {
+		t.Error("bytes differ")
+	}
+	fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpDeliver, Delay: time.Minute})
+	short, _ := New(Config{URL: fake.URL(""), Folder: "tests", Timeout: 200 * time.Millisecond, Client: fake.Client()})
+	start := time.Now()
+	if _, err := short.Open(context.Background(), img); err == nil || time.Since(start) > 3*time.Second {
+		t.Errorf("slow delivery: %v after %s", err, time.Since(start))
+	}
+}
+
+func TestConfig_ValidateNamesTheVariableNotTheSecret(t *testing.T) {
+	for _, c := range []Config{
+		{URL: "https://key:hush-hush@cloud", Folder: "f", Timeout: time.Second},
+		{URL: "cloudinary://key@cloud", Folder: "f", Timeout: time.Second},
+		{URL: "cloudinary://key:hush-hush@", Folder: "f", Timeout: time.Second},
+		{URL: "cloudinary://key:hush-hush@cloud?upload_prefix=ftp://x", Folder: "f", Timeout: time.Second},
+	} {
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "CLOUDINARY_URL") || strings.Contains(err.Error(), "hush") {
+			t.Errorf("%s: %v", c.URL, err)
+		}
+	}
+	for _, folder := range []string{"", "a.b", "a//b", "/a", "a b", "a&b"} {
+		err := Config{URL: "cloudinary://k:s@c", Folder: folder, Timeout: time.Second}.Validate()
+		if err == nil || !strings.Contains(err.Error(), "CLOUDINARY_FOLDER") {
+			t.Errorf("folder %q: %v", folder, err)
+		}
+	}
+	if err := (Config{URL: "cloudinary://k:s@c", Folder: "a/b-c_d", Timeout: time.Second}).Validate(); err != nil {
+		t.Error(err)
+	}
+}
