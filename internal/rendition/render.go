@@ -15,12 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"io"
 	"math"
 
 	"golang.org/x/image/draw"
 
+	"github.com/mediagraph/mediagraph/internal/jpegscale"
 	"github.com/mediagraph/mediagraph/internal/media"
 	"github.com/mediagraph/mediagraph/internal/placeholder"
 )
@@ -98,13 +98,12 @@ func decode(r io.Reader, format string, minW, minH int) (image.Image, error) {
 	return placeholder.Decode(r, format)
 }
 
-// decodeJPEG decodes a JPEG, at least minW x minH (before orientation) where
-// the decoder can scale while decoding. This is the one place JPEGs are
-// decoded, so that a decoder with DCT scaling can take over: image/jpeg
-// always decodes at full size.
+// decodeJPEG decodes a JPEG at the smallest DCT scale (1/1 to 1/8) that
+// still gives at least minW x minH stored pixels: shrink on load, as libjpeg
+// and libvips do, so a 12-megapixel photo bound for a thumbnail never exists
+// at full size. prepare and Render map coordinates by the decode's own size.
 func decodeJPEG(r io.Reader, minW, minH int) (image.Image, error) {
-	_, _ = minW, minH
-	img, err := jpeg.Decode(r)
+	img, err := jpegscale.Decode(r, minW, minH)
 	if err != nil {
 		return nil, fmt.Errorf("rendition: decoding jpg: %w", err)
 	}
