@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,11 +15,18 @@ const placeholderTimeout = time.Minute
 // image's bytes, given its format and EXIF orientation.
 type PlaceholderFunc func(r io.Reader, format string, orientation int) (string, error)
 
-// Background previews: how many may wait at once, and how many decode at
-// once (beside the requests that the server answers meanwhile).
+// Background previews: how many may wait at once, how many decode at once,
+// and how long uploads must have paused before one starts.
+//
+// A preview costs several times the CPU of the upload it follows (the whole
+// compressed stream is entropy-decoded, even at 1/8 scale), so previews made
+// while uploads run would take most of the CPU from them. They wait for a
+// pause instead; under sustained uploads the queue fills and the rest are
+// made lazily by the first query that asks.
 const (
 	maxPendingPreviews = 256
-	previewWorkers     = 2
+	previewWorkers     = 1
+	previewQuiet       = 200 * time.Millisecond
 )
 
 // previewSoon starts making the placeholders of freshly stored images in the
@@ -41,6 +49,7 @@ func (s *Service) previewSoon(imgs []Image) {
 				return
 			}
 			defer s.previewing.Release(1)
+			s.uploads.waitQuiet(previewQuiet)
 			_, _ = s.Placeholder(ctx, &img) // failures are logged there, and retried lazily
 		}()
 	}
@@ -96,4 +105,35 @@ func (s *Service) Placeholder(ctx context.Context, img *Image) (*string, error) 
 		return &uri, nil
 	}
 	return nil, nil
+}
+
+// uploadActivity tells when uploads run, so that background work can wait
+// for a pause in them.
+type uploadActivity struct {
+	running atomic.Int32
+	lastEnd atomic.Int64 // UnixNano of the last upload's end
+}
+
+// begin marks an upload as running; the returned func marks its end.
+func (a *uploadActivity) begin() func() {
+	a.running.Add(1)
+	return func() {
+		a.lastEnd.Store(time.Now().UnixNano())
+		a.running.Add(-1)
+	}
+}
+
+// waitQuiet returns once no upload has run for quiet.
+func (a *uploadActivity) waitQuiet(quiet time.Duration) {
+	for {
+		wait := quiet
+		if a.running.Load() == 0 {
+			idle := time.Since(time.Unix(0, a.lastEnd.Load()))
+			if idle >= quiet {
+				return
+			}
+			wait = quiet - idle
+		}
+		time.Sleep(wait)
+	}
 }

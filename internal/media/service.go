@@ -46,6 +46,7 @@ type Service struct {
 	decoding        *semaphore.Weighted // pixels being decoded at once
 	previewing      *semaphore.Weighted // background previews decoding at once
 	pendingPreviews atomic.Int32        // background previews queued or running
+	uploads         uploadActivity      // previews wait for a pause in uploads
 	kick            chan struct{}
 	// subjects remembers who a token's subject is, so that an authenticated
 	// request costs no query to find its user.

@@ -95,6 +95,7 @@ func describe(filename string) string {
 // UploadImages stores the files in the owner's gallery, all of them or none.
 // Bytes the owner already stored return that image and store nothing.
 func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload, alt *string, tags []string) ([]Image, error) {
+	defer s.uploads.begin()()
 	if len(ups) == 0 {
 		return nil, Errorf(CodeBadUserInput, "Send at least one file.")
 	}
@@ -186,6 +187,7 @@ func (s *Service) UploadImages(ctx context.Context, ownerID string, ups []Upload
 // SetAvatar makes the file the user's profile photo, cropped to crop, and
 // removes the previous one.
 func (s *Service) SetAvatar(ctx context.Context, userID string, up Upload, crop *Crop) (User, error) {
+	defer s.uploads.begin()()
 	f, err := s.check(up)
 	if err != nil {
 		return User{}, err
