@@ -83,7 +83,7 @@ func TestRenditions_FromGraphQLAsABrowser(t *testing.T) {
 	}
 
 	before := e.localStore().Renders()
-	for _, c := range []struct{ accept, ctype string }{{acceptFirefox, "image/webp"}, {acceptAny, "image/jpeg"}, {"image/*", "image/jpeg"}} {
+	for _, c := range []struct{ accept, ctype string }{{acceptChrome, "image/webp"}, {acceptFirefox, "image/webp"}, {acceptAny, "image/jpeg"}, {"image/*", "image/jpeg"}} {
 		resp, _, m := fetchImage(t, r.Image.T, c.accept)
 		if got := resp.Header.Get("Content-Type"); got != c.ctype {
 			t.Errorf("Accept %q: %s, want %s", c.accept, got, c.ctype)

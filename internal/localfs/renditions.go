@@ -229,8 +229,9 @@ func (s *Store) orphanedRenditions(ctx context.Context, fn func(key string) erro
 func (s *Store) Renders() int64 { return s.renders.Load() }
 
 // negotiate picks the format of a format-AUTO rendition for an image request's
-// Accept header: AVIF or WebP when Accept names them (the higher q wins; AVIF,
-// the smaller, on a tie), else the original's own family (ext is its
+// Accept header: AVIF or WebP when Accept names them (the higher q wins; WebP
+// on a tie, as browsers that take AVIF send: its encoder is faster and
+// lighter here, both being WebAssembly), else the original's own family (ext is its
 // extension), which every client that took the original takes: a wildcard
 // never stands for AVIF or WebP, since browsers that cannot show them send
 // "*/*" too.
@@ -254,10 +255,10 @@ func negotiate(accept, ext string) media.Format {
 		}
 	}
 	switch {
-	case qAVIF > 0 && qAVIF >= qWebP:
-		return media.FormatAVIF
-	case qWebP > 0:
+	case qWebP > 0 && qWebP >= qAVIF:
 		return media.FormatWebP
+	case qAVIF > 0:
+		return media.FormatAVIF
 	}
 	switch ext {
 	case "jpg":

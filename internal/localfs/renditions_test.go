@@ -191,7 +191,8 @@ func TestRendition_FormatAutoFollowsAccept(t *testing.T) {
 	cases := []struct {
 		key, accept, want string
 	}{
-		{jpg, "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "image/avif"}, // Chrome
+		{jpg, "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "image/webp"}, // Chrome: a tie
+		{jpg, "image/avif,image/webp;q=0.9,*/*;q=0.8", "image/avif"},                            // preferred AVIF
 		{jpg, "image/webp,*/*", "image/webp"},                                                   // Firefox before AVIF
 		{jpg, "image/avif;q=0,image/webp", "image/webp"},                                        // refused AVIF
 		{jpg, "image/avif;q=0.5,image/webp;q=0.9", "image/webp"},                                // preferred WebP
@@ -201,9 +202,10 @@ func TestRendition_FormatAutoFollowsAccept(t *testing.T) {
 		{pngKey, "*/*", "image/png"},                                                            // the original's family
 		{pngKey, "image/png,image/svg+xml,image/*;q=0.8", "image/png"},                          // Safari
 		{gif, "text/html,*/*", "image/png"},                                                     // one frame of a GIF
-		{pngKey, "image/webp;q=0.9, image/avif;q=0.9", "image/avif"},                            // a tie: the smaller
+		{pngKey, "image/webp;q=0.9, image/avif;q=0.9", "image/webp"},                            // a tie: the faster to make
+		{pngKey, "image/webp;q=0.8, image/avif", "image/avif"},                                  // preferred AVIF
 		{pngKey, "IMAGE/WEBP", "image/webp"},                                                    // media types ignore case
-		{jpg, "image/avif,image/webp,image/apng,*/*;q=0.8", "image/avif"},                       // the same again: cached
+		{jpg, "image/avif,image/webp,image/apng,*/*;q=0.8", "image/webp"},                       // the same again: cached
 	}
 	for _, c := range cases {
 		w := serve(h, http.MethodGet, renditionURL(t, s, c.key, auto), "Accept", c.accept)
