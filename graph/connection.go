@@ -8,6 +8,8 @@ type ImageConnection struct {
 	Edges    []ImageEdge
 	PageInfo PageInfo
 	query    media.ImageQuery
+	// count, when set, waits for the count started beside the page.
+	count func() (int, error)
 }
 
 // ImageEdge is one image of a page, with its cursor.

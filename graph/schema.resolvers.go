@@ -46,6 +46,9 @@ func (r *imageResolver) Placeholder(ctx context.Context, obj *media.Image) (*str
 
 // TotalCount is the field resolver for the totalCount field.
 func (r *imageConnectionResolver) TotalCount(ctx context.Context, obj *ImageConnection) (int, error) {
+	if obj.count != nil {
+		return obj.count()
+	}
 	return r.Service.CountImages(ctx, obj.query)
 }
 
