@@ -44,7 +44,7 @@ func (r *Resolver) listImages(ctx context.Context, viewerID, ownerID string, fir
 	if err != nil {
 		return nil, err
 	}
-	c := newConnection(page, q)
+	c := newConnection(r.Service, page, q)
 	c.count = count
 	return c, nil
 }
