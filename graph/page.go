@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -37,7 +39,12 @@ func (r *Resolver) listImages(ctx context.Context, viewerID, ownerID string, fir
 	var wg sync.WaitGroup
 	if graphql.FieldRequested(ctx, "edges.node.owner") {
 		withAvatar := graphql.AnyFieldRequested(ctx, "edges.node.owner.avatar", "edges.node.owner.avatarUrl")
-		wg.Go(func() { prefetchUser(ctx, ownerID, withAvatar) })
+		wg.Go(func() {
+			// A panic leaves nothing primed; the fields then load under
+			// gqlgen's recovery, which logs it.
+			defer func() { _ = recover() }()
+			prefetchUser(ctx, ownerID, withAvatar)
+		})
 	}
 	page, err := r.Service.ListImages(ctx, q)
 	wg.Wait()
@@ -57,6 +64,13 @@ func (r *Resolver) countLater(ctx context.Context, q media.ImageQuery) func() (i
 	var err error
 	go func() {
 		defer close(done)
+		// Outside gqlgen's recovery: a panic becomes the field's error,
+		// which the error presenter logs (with the stack) and hides.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("count images: panic: %v\n%s", p, debug.Stack())
+			}
+		}()
 		n, err = r.Service.CountImages(ctx, q)
 	}()
 	return func() (int, error) {
