@@ -8,12 +8,14 @@ type ImageConnection struct {
 	Edges    []ImageEdge
 	PageInfo PageInfo
 	query    media.ImageQuery
+	// count, when set, waits for the count started beside the page.
+	count func() (int, error)
 }
 
 // ImageEdge is one image of a page, with its cursor.
 type ImageEdge struct {
 	Cursor string
-	Node   media.Image
+	Node   Image
 }
 
 // PageInfo follows the Relay cursor rules.
@@ -22,10 +24,10 @@ type PageInfo struct {
 	EndCursor   *string
 }
 
-func newConnection(page media.ImagePage, q media.ImageQuery) *ImageConnection {
+func newConnection(svc *media.Service, page media.ImagePage, q media.ImageQuery) *ImageConnection {
 	c := &ImageConnection{Edges: make([]ImageEdge, len(page.Images)), query: q}
 	for i, img := range page.Images {
-		c.Edges[i] = ImageEdge{Cursor: media.Cursor{CreatedAt: img.CreatedAt, ID: img.ID}.String(), Node: img}
+		c.Edges[i] = ImageEdge{Cursor: media.Cursor{CreatedAt: img.CreatedAt, ID: img.ID}.String(), Node: newImage(svc, img)}
 	}
 	c.PageInfo.HasNextPage = page.HasNext
 	if n := len(c.Edges); n > 0 {

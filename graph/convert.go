@@ -71,15 +71,3 @@ func argumentGiven(ctx context.Context, name string) bool {
 	_, ok := graphql.GetOperationContext(ctx).Variables[arg.Value.Raw]
 	return ok
 }
-
-func (r *Resolver) listImages(ctx context.Context, viewerID, ownerID string, first *int, after, tag *string) (*ImageConnection, error) {
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	page, q, err := r.Service.ListImages(ctx, viewerID, ownerID, n, after, tag)
-	if err != nil {
-		return nil, err
-	}
-	return newConnection(page, q), nil
-}

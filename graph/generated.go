@@ -106,31 +106,29 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ImageResolver interface {
-	Owner(ctx context.Context, obj *media.Image) (*media.User, error)
+	Owner(ctx context.Context, obj *Image) (*media.User, error)
 
-	URL(ctx context.Context, obj *media.Image, transform *TransformInput) (string, error)
-	SrcSet(ctx context.Context, obj *media.Image, widths []int, transform *TransformInput) (string, error)
-	Placeholder(ctx context.Context, obj *media.Image) (*string, error)
+	Placeholder(ctx context.Context, obj *Image) (*string, error)
 }
 type ImageConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *ImageConnection) (int, error)
 }
 type MutationResolver interface {
-	UploadImage(ctx context.Context, file graphql.Upload, alt *string, tags []string) (*media.Image, error)
-	UploadImages(ctx context.Context, files []graphql.Upload, tags []string) ([]media.Image, error)
+	UploadImage(ctx context.Context, file graphql.Upload, alt *string, tags []string) (*Image, error)
+	UploadImages(ctx context.Context, files []graphql.Upload, tags []string) ([]Image, error)
 	SetAvatar(ctx context.Context, file graphql.Upload, crop *CropInput) (*media.User, error)
 	RemoveAvatar(ctx context.Context) (*media.User, error)
-	UpdateImage(ctx context.Context, id string, alt *string, tags []string) (*media.Image, error)
+	UpdateImage(ctx context.Context, id string, alt *string, tags []string) (*Image, error)
 	DeleteImage(ctx context.Context, id string) (string, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*media.User, error)
 	User(ctx context.Context, id string) (*media.User, error)
-	Image(ctx context.Context, id string) (*media.Image, error)
+	Image(ctx context.Context, id string) (*Image, error)
 	Images(ctx context.Context, first *int, after *string, tag *string) (*ImageConnection, error)
 }
 type UserResolver interface {
-	Avatar(ctx context.Context, obj *media.User) (*media.Image, error)
+	Avatar(ctx context.Context, obj *media.User) (*Image, error)
 	AvatarURL(ctx context.Context, obj *media.User, size int) (*string, error)
 	Images(ctx context.Context, obj *media.User, first *int, after *string, tag *string) (*ImageConnection, error)
 }
@@ -1101,7 +1099,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Image_id(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_id(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1124,7 +1122,7 @@ func (ec *executionContext) fieldContext_Image_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Image", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Image_owner(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_owner(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1156,7 +1154,7 @@ func (ec *executionContext) fieldContext_Image_owner(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Image_filename(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_filename(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1179,7 +1177,7 @@ func (ec *executionContext) fieldContext_Image_filename(_ context.Context, field
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
-func (ec *executionContext) _Image_contentType(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_contentType(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1202,7 +1200,7 @@ func (ec *executionContext) fieldContext_Image_contentType(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
-func (ec *executionContext) _Image_format(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_format(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1225,7 +1223,7 @@ func (ec *executionContext) fieldContext_Image_format(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
-func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1248,7 +1246,7 @@ func (ec *executionContext) fieldContext_Image_width(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Image_height(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_height(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1271,7 +1269,7 @@ func (ec *executionContext) fieldContext_Image_height(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Image_bytes(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_bytes(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1294,7 +1292,7 @@ func (ec *executionContext) fieldContext_Image_bytes(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Image_sha256(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_sha256(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1317,7 +1315,7 @@ func (ec *executionContext) fieldContext_Image_sha256(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
-func (ec *executionContext) _Image_alt(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_alt(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1340,7 +1338,7 @@ func (ec *executionContext) fieldContext_Image_alt(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
-func (ec *executionContext) _Image_tags(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_tags(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1363,7 +1361,7 @@ func (ec *executionContext) fieldContext_Image_tags(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
-func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1373,7 +1371,7 @@ func (ec *executionContext) _Image_url(ctx context.Context, field graphql.Collec
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Image().URL(ctx, obj, fc.Args["transform"].(*TransformInput))
+			return obj.URL(fc.Args["transform"].(*TransformInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1388,7 +1386,7 @@ func (ec *executionContext) fieldContext_Image_url(ctx context.Context, field gr
 		Object:     "Image",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -1407,7 +1405,7 @@ func (ec *executionContext) fieldContext_Image_url(ctx context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Image_srcSet(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_srcSet(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1417,7 +1415,7 @@ func (ec *executionContext) _Image_srcSet(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Image().SrcSet(ctx, obj, fc.Args["widths"].([]int), fc.Args["transform"].(*TransformInput))
+			return obj.SrcSet(fc.Args["widths"].([]int), fc.Args["transform"].(*TransformInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1432,7 +1430,7 @@ func (ec *executionContext) fieldContext_Image_srcSet(ctx context.Context, field
 		Object:     "Image",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -1451,7 +1449,7 @@ func (ec *executionContext) fieldContext_Image_srcSet(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Image_placeholder(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_placeholder(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1474,7 +1472,7 @@ func (ec *executionContext) fieldContext_Image_placeholder(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Image", field, true, true, "String")
 }
 
-func (ec *executionContext) _Image_createdAt(ctx context.Context, field graphql.CollectedField, obj *media.Image) (ret graphql.Marshaler) {
+func (ec *executionContext) _Image_createdAt(ctx context.Context, field graphql.CollectedField, obj *Image) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1619,8 +1617,8 @@ func (ec *executionContext) _ImageEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v media.Image) graphql.Marshaler {
-			return ec.marshalNImage2githubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v Image) graphql.Marshaler {
+			return ec.marshalNImage2githubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1652,8 +1650,8 @@ func (ec *executionContext) _Mutation_uploadImage(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().UploadImage(ctx, fc.Args["file"].(graphql.Upload), fc.Args["alt"].(*string), fc.Args["tags"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *media.Image) graphql.Marshaler {
-			return ec.marshalNImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Image) graphql.Marshaler {
+			return ec.marshalNImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1696,8 +1694,8 @@ func (ec *executionContext) _Mutation_uploadImages(ctx context.Context, field gr
 			return ec.Resolvers.Mutation().UploadImages(ctx, fc.Args["files"].([]graphql.Upload), fc.Args["tags"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []media.Image) graphql.Marshaler {
-			return ec.marshalNImage2ᚕgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []Image) graphql.Marshaler {
+			return ec.marshalNImage2ᚕgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImageᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -1816,8 +1814,8 @@ func (ec *executionContext) _Mutation_updateImage(ctx context.Context, field gra
 			return ec.Resolvers.Mutation().UpdateImage(ctx, fc.Args["id"].(string), fc.Args["alt"].(*string), fc.Args["tags"].([]string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *media.Image) graphql.Marshaler {
-			return ec.marshalNImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Image) graphql.Marshaler {
+			return ec.marshalNImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2026,8 +2024,8 @@ func (ec *executionContext) _Query_image(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Query().Image(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *media.Image) graphql.Marshaler {
-			return ec.marshalOImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Image) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2235,8 +2233,8 @@ func (ec *executionContext) _User_avatar(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.User().Avatar(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *media.Image) graphql.Marshaler {
-			return ec.marshalOImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *Image) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3599,7 +3597,7 @@ func UnmarshalTransformInput(ctx context.Context, raw any) (TransformInput, erro
 
 var imageImplementors = []string{"Image"}
 
-func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *media.Image) graphql.Marshaler {
+func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *Image) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3665,17 +3663,15 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "url":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Image_url(ctx, field, obj)
-				})
+			out.Values[i] = ec._Image_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "srcSet":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Image_srcSet(ctx, field, obj)
-				})
+			out.Values[i] = ec._Image_srcSet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "placeholder":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -4427,15 +4423,15 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) marshalNImage2githubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx context.Context, sel ast.SelectionSet, v media.Image) graphql.Marshaler {
+func (ec *executionContext) marshalNImage2githubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx context.Context, sel ast.SelectionSet, v Image) graphql.Marshaler {
 	return ec._Image(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNImage2ᚕgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImageᚄ(ctx context.Context, sel ast.SelectionSet, v []media.Image) graphql.Marshaler {
+func (ec *executionContext) marshalNImage2ᚕgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImageᚄ(ctx context.Context, sel ast.SelectionSet, v []Image) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNImage2githubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx, sel, v[i])
+		return ec.marshalNImage2githubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4447,7 +4443,7 @@ func (ec *executionContext) marshalNImage2ᚕgithubᚗcomᚋmediagraphᚋmediagr
 	return ret
 }
 
-func (ec *executionContext) marshalNImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx context.Context, sel ast.SelectionSet, v *media.Image) graphql.Marshaler {
+func (ec *executionContext) marshalNImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx context.Context, sel ast.SelectionSet, v *Image) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Image!")
 		return graphql.Null
@@ -4864,7 +4860,7 @@ func (ec *executionContext) marshalOGravity2ᚖgithubᚗcomᚋmediagraphᚋmedia
 	return v
 }
 
-func (ec *executionContext) marshalOImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋinternalᚋmediaᚐImage(ctx context.Context, sel ast.SelectionSet, v *media.Image) graphql.Marshaler {
+func (ec *executionContext) marshalOImage2ᚖgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImage(ctx context.Context, sel ast.SelectionSet, v *Image) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // Owner is the field resolver for the owner field.
-func (r *imageResolver) Owner(ctx context.Context, obj *media.Image) (*media.User, error) {
+func (r *imageResolver) Owner(ctx context.Context, obj *Image) (*media.User, error) {
 	u, err := loadUser(ctx, obj.OwnerID)
 	if err == nil && u == nil {
 		return nil, &media.Error{Code: media.CodeInternal, Message: "Internal error."}
@@ -21,36 +21,21 @@ func (r *imageResolver) Owner(ctx context.Context, obj *media.Image) (*media.Use
 	return u, err
 }
 
-// URL is the field resolver for the url field.
-func (r *imageResolver) URL(ctx context.Context, obj *media.Image, transform *TransformInput) (string, error) {
-	t, err := toTransform(transform)
-	if err != nil {
-		return "", err
-	}
-	return r.Service.URL(obj, t), nil
-}
-
-// SrcSet is the field resolver for the srcSet field.
-func (r *imageResolver) SrcSet(ctx context.Context, obj *media.Image, widths []int, transform *TransformInput) (string, error) {
-	t, err := toTransform(transform)
-	if err != nil {
-		return "", err
-	}
-	return r.Service.SrcSet(obj, widths, t)
-}
-
 // Placeholder is the field resolver for the placeholder field.
-func (r *imageResolver) Placeholder(ctx context.Context, obj *media.Image) (*string, error) {
-	return r.Service.Placeholder(ctx, obj)
+func (r *imageResolver) Placeholder(ctx context.Context, obj *Image) (*string, error) {
+	return r.Service.Placeholder(ctx, &obj.Image)
 }
 
 // TotalCount is the field resolver for the totalCount field.
 func (r *imageConnectionResolver) TotalCount(ctx context.Context, obj *ImageConnection) (int, error) {
+	if obj.count != nil {
+		return obj.count()
+	}
 	return r.Service.CountImages(ctx, obj.query)
 }
 
 // UploadImage is the resolver for the uploadImage field.
-func (r *mutationResolver) UploadImage(ctx context.Context, file graphql.Upload, alt *string, tags []string) (*media.Image, error) {
+func (r *mutationResolver) UploadImage(ctx context.Context, file graphql.Upload, alt *string, tags []string) (*Image, error) {
 	u, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -59,11 +44,11 @@ func (r *mutationResolver) UploadImage(ctx context.Context, file graphql.Upload,
 	if err != nil {
 		return nil, err
 	}
-	return &imgs[0], nil
+	return imageOf(r.Service, &imgs[0]), nil
 }
 
 // UploadImages is the resolver for the uploadImages field.
-func (r *mutationResolver) UploadImages(ctx context.Context, files []graphql.Upload, tags []string) ([]media.Image, error) {
+func (r *mutationResolver) UploadImages(ctx context.Context, files []graphql.Upload, tags []string) ([]Image, error) {
 	u, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -72,7 +57,15 @@ func (r *mutationResolver) UploadImages(ctx context.Context, files []graphql.Upl
 	for i, f := range files {
 		ups[i] = toUpload(f)
 	}
-	return r.Service.UploadImages(ctx, u.ID, ups, nil, tags)
+	imgs, err := r.Service.UploadImages(ctx, u.ID, ups, nil, tags)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Image, len(imgs))
+	for i, img := range imgs {
+		out[i] = newImage(r.Service, img)
+	}
+	return out, nil
 }
 
 // SetAvatar is the resolver for the setAvatar field.
@@ -108,7 +101,7 @@ func (r *mutationResolver) RemoveAvatar(ctx context.Context) (*media.User, error
 }
 
 // UpdateImage is the resolver for the updateImage field.
-func (r *mutationResolver) UpdateImage(ctx context.Context, id string, alt *string, tags []string) (*media.Image, error) {
+func (r *mutationResolver) UpdateImage(ctx context.Context, id string, alt *string, tags []string) (*Image, error) {
 	u, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -128,7 +121,7 @@ func (r *mutationResolver) UpdateImage(ctx context.Context, id string, alt *stri
 		return nil, err
 	}
 	forget(ctx, u.ID, id)
-	return &img, nil
+	return imageOf(r.Service, &img), nil
 }
 
 // DeleteImage is the resolver for the deleteImage field.
@@ -160,7 +153,7 @@ func (r *queryResolver) User(ctx context.Context, id string) (*media.User, error
 }
 
 // Image is the resolver for the image field.
-func (r *queryResolver) Image(ctx context.Context, id string) (*media.Image, error) {
+func (r *queryResolver) Image(ctx context.Context, id string) (*Image, error) {
 	u, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -169,7 +162,7 @@ func (r *queryResolver) Image(ctx context.Context, id string) (*media.Image, err
 	if err != nil || img == nil || img.OwnerID != u.ID {
 		return nil, err
 	}
-	return img, nil
+	return imageOf(r.Service, img), nil
 }
 
 // Images is the resolver for the images field.
@@ -182,11 +175,12 @@ func (r *queryResolver) Images(ctx context.Context, first *int, after *string, t
 }
 
 // Avatar is the field resolver for the avatar field.
-func (r *userResolver) Avatar(ctx context.Context, obj *media.User) (*media.Image, error) {
+func (r *userResolver) Avatar(ctx context.Context, obj *media.User) (*Image, error) {
 	if obj.AvatarID == nil {
 		return nil, nil
 	}
-	return loadImage(ctx, *obj.AvatarID)
+	img, err := loadImage(ctx, *obj.AvatarID)
+	return imageOf(r.Service, img), err
 }
 
 // AvatarURL is the field resolver for the avatarUrl field.

@@ -192,14 +192,7 @@ func jpegOfSize(b *testing.B, size int) []byte {
 //	go test -run='^$' -bench=BenchmarkImagesPage -benchtime=2000x ./server/
 func BenchmarkImagesPage(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
-	e := newEnv(b)
-	tok := e.token("bench-page", "Page")
-	e.upload(tok, `mutation($f: Upload!) { setAvatar(file: $f) { id } }`, map[string]any{"f": nil},
-		[]file{pngFile("me.png", 64, 64, 1)}, [][]string{{"variables.f"}})
-	for i := range 60 {
-		e.uploadImage(tok, pngFile("p.png", 8, 8, uint64(1000+i)), nil)
-	}
-	body := []byte(`{"query":"{ images(first: 50) { totalCount edges { cursor node { id url width height alt owner { id name avatar { url } } } } pageInfo { hasNextPage endCursor } } }"}`)
+	e, tok := galleryEnv(b)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	var mu sync.Mutex
 	var latencies []time.Duration
@@ -209,14 +202,11 @@ func BenchmarkImagesPage(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
 		for pb.Next() {
-			start := time.Now()
-			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+tok)
-			if !postOK(b, client, req, func(out []byte) bool { return !bytes.Contains(out, []byte(`"errors"`)) }) {
+			d, ok := askGalleryPage(b, client, e, tok)
+			if !ok {
 				return
 			}
-			mine = append(mine, time.Since(start))
+			mine = append(mine, d)
 		}
 		mu.Lock()
 		latencies = append(latencies, mine...)
@@ -229,6 +219,56 @@ func BenchmarkImagesPage(b *testing.B) {
 		slices.Sort(latencies)
 		b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
 	}
+}
+
+// BenchmarkOneClientImagesPage asks for the same page from one client at a
+// time: its latency is the request's own, not a queue behind seven others.
+//
+//	go test -run='^$' -bench=BenchmarkOneClientImagesPage -benchtime=1000x ./server/
+func BenchmarkOneClientImagesPage(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
+	e, tok := galleryEnv(b)
+	client := &http.Client{}
+	latencies := make([]time.Duration, 0, b.N)
+	cpu := startCPUMeter(b)
+	b.ResetTimer()
+	for range b.N {
+		d, ok := askGalleryPage(b, client, e, tok)
+		if !ok {
+			return
+		}
+		latencies = append(latencies, d)
+	}
+	b.StopTimer()
+	cpu.report()
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// galleryEnv is a server holding a user with an avatar and 60 images.
+func galleryEnv(b *testing.B) (*testEnv, string) {
+	e := newEnv(b)
+	tok := e.token("bench-page", "Page")
+	e.upload(tok, `mutation($f: Upload!) { setAvatar(file: $f) { id } }`, map[string]any{"f": nil},
+		[]file{pngFile("me.png", 64, 64, 1)}, [][]string{{"variables.f"}})
+	for i := range 60 {
+		e.uploadImage(tok, pngFile("p.png", 8, 8, uint64(1000+i)), nil)
+	}
+	return e, tok
+}
+
+// galleryPageBody is the query a gallery page makes.
+var galleryPageBody = []byte(`{"query":"{ images(first: 50) { totalCount edges { cursor node { id url width height alt owner { id name avatar { url } } } } pageInfo { hasNextPage endCursor } } }"}`)
+
+// askGalleryPage sends the gallery query and returns how long it took.
+func askGalleryPage(b *testing.B, client *http.Client, e *testEnv, tok string) (time.Duration, bool) {
+	start := time.Now()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(galleryPageBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	ok := postOK(b, client, req, func(out []byte) bool { return !bytes.Contains(out, []byte(`"errors"`)) })
+	return time.Since(start), ok
 }
 
 // postOK sends req and reports whether it was answered 200 with a body that

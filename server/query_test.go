@@ -111,8 +111,77 @@ func TestImages_OwnerAndAvatarWithoutNPlusOne(t *testing.T) {
 	if len(out.Images.Edges) != 50 || out.Images.Edges[49].Node.Owner.Avatar == nil {
 		t.Fatalf("edges %d", len(out.Images.Edges))
 	}
-	// The viewer (1), the page (1), the avatars (1): a constant, not 50.
+	// The page, the owner, the avatar: a constant, not 50.
 	if statements > 4 {
 		t.Errorf("%d SQL statements for 50 images", statements)
+	}
+}
+
+// The page finds what its images ask of their owner through fragments and
+// aliases too, in one statement per kind of row, and an owner without an
+// avatar costs no avatar statement.
+func TestImages_OwnerThroughFragmentsAndAliases(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("fragments")
+	for i := range 3 {
+		e.uploadImage(tok, pngFile("f.png", 4, 4, uint64(300+i)), nil)
+	}
+	var me struct {
+		Me struct{ ID, Name string } `json:"me"`
+	}
+	e.query(tok, `{ me { id name } }`, nil).decode(t, &me)
+	const q = `query { images(first: 2) { total: totalCount edges { node { ...Img } } } }
+fragment Img on Image { id who: owner { id name avatar { url } small: avatarUrl(size: 32) } }`
+	type page struct {
+		Images struct {
+			Total int `json:"total"`
+			Edges []struct {
+				Node struct {
+					ID  string `json:"id"`
+					Who struct {
+						ID     string `json:"id"`
+						Name   string `json:"name"`
+						Avatar *struct {
+							URL string `json:"url"`
+						} `json:"avatar"`
+						Small *string `json:"small"`
+					} `json:"who"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"images"`
+	}
+	ask := func() (page, int64) {
+		t.Helper()
+		before := e.queries.Load()
+		var p page
+		e.query(tok, q, nil).decode(t, &p)
+		return p, e.queries.Load() - before
+	}
+
+	p, statements := ask()
+	if p.Images.Total != 3 || len(p.Images.Edges) != 2 {
+		t.Fatalf("total %d, %d edges", p.Images.Total, len(p.Images.Edges))
+	}
+	for _, edge := range p.Images.Edges {
+		if w := edge.Node.Who; w.ID != me.Me.ID || w.Name != me.Me.Name || w.Avatar != nil || w.Small != nil {
+			t.Errorf("owner %+v, want %s without avatar", w, me.Me.ID)
+		}
+	}
+	// The page, the count, the owner.
+	if statements > 3 {
+		t.Errorf("%d SQL statements without an avatar", statements)
+	}
+
+	e.upload(tok, `mutation($f: Upload!) { setAvatar(file: $f) { id } }`, map[string]any{"f": nil},
+		[]file{pngFile("me.png", 8, 8, 399)}, [][]string{{"variables.f"}})
+	p, statements = ask()
+	for _, edge := range p.Images.Edges {
+		if w := edge.Node.Who; w.Avatar == nil || w.Avatar.URL == "" || w.Small == nil {
+			t.Errorf("owner %+v has no avatar", w)
+		}
+	}
+	// The page, the count, the owner, the avatar.
+	if statements > 4 {
+		t.Errorf("%d SQL statements with an avatar", statements)
 	}
 }

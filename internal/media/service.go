@@ -117,25 +117,31 @@ func (s *Service) Image(ctx context.Context, viewerID, id string) (*Image, error
 	return &img, nil
 }
 
-// ListImages returns a page of owner's gallery for the viewer, who must be the
-// owner.
-func (s *Service) ListImages(ctx context.Context, viewerID, ownerID string, first int, after, tag *string) (ImagePage, ImageQuery, error) {
+// ImageQuery checks a listing's arguments: the viewer must be the owner,
+// first within bounds and the cursor one of ours. Its result feeds both
+// ListImages and CountImages, which may then run together.
+func (s *Service) ImageQuery(viewerID, ownerID string, first int, after, tag *string) (ImageQuery, error) {
 	if viewerID != ownerID {
-		return ImagePage{}, ImageQuery{}, Errorf(CodeForbidden, "Only the owner may list a user's images.")
+		return ImageQuery{}, Errorf(CodeForbidden, "Only the owner may list a user's images.")
 	}
 	if first < 1 || first > maxPage {
-		return ImagePage{}, ImageQuery{}, Errorf(CodeBadUserInput, "first must be between 1 and %d.", maxPage)
+		return ImageQuery{}, Errorf(CodeBadUserInput, "first must be between 1 and %d.", maxPage)
 	}
 	q := ImageQuery{OwnerID: ownerID, First: first, Tag: tag}
 	if after != nil {
 		c, err := ParseCursor(*after)
 		if err != nil {
-			return ImagePage{}, ImageQuery{}, err
+			return ImageQuery{}, err
 		}
 		q.After = &c
 	}
-	page, err := s.repo.ListImages(ctx, q)
-	return page, q, err
+	return q, nil
+}
+
+// ListImages returns the page of the owner's gallery that q (from
+// ImageQuery) selects.
+func (s *Service) ListImages(ctx context.Context, q ImageQuery) (ImagePage, error) {
+	return s.repo.ListImages(ctx, q)
 }
 
 // CountImages counts what a listing's arguments select, all pages together.
