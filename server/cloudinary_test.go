@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"regexp"
@@ -33,6 +34,7 @@ func newCloudEnv(t *testing.T, adjust ...func(*config)) *cloudEnv {
 	t.Cleanup(fake.Close)
 	folder := fmt.Sprintf("mg-test/%x", rand.Uint64())
 	use := func(c *config) {
+		c.DatabaseURL = cloudDBURL
 		c.CloudinaryURL = fake.URL("")
 		c.CloudinaryFolder = folder
 		c.cloudinaryClient = fake.Client()
@@ -362,5 +364,36 @@ func TestCloudinary_ListingAnswersAsTheLocalStore(t *testing.T) {
 	}
 	if len(e.fake.PublicIDs()) != 5 {
 		t.Errorf("assets %v", e.fake.PublicIDs())
+	}
+}
+
+// Nothing moves files between stores, so a server refuses to start over the
+// other store's images, naming how many there are and what to do.
+func TestCloudinary_SwitchingStoresWithImagesLeftIsRefused(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	local := newEnv(t)
+	local.uploadImage(local.user("switch-local"), pngFile("l.png", 8, 8, 290), nil)
+	n := local.count(`SELECT count(*) FROM images`)
+	fake := cloudinarytest.New()
+	t.Cleanup(fake.Close)
+	toCloud := local.cfg
+	toCloud.CloudinaryURL, toCloud.cloudinaryClient = fake.URL(""), fake.Client()
+	_, err := newApp(context.Background(), toCloud, log)
+	if want := fmt.Sprintf("CLOUDINARY_URL is set, but the database holds %d images and", n); err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), "Unset CLOUDINARY_URL") {
+		t.Errorf("start on Cloudinary over local images: %v", err)
+	}
+
+	cloud := newCloudEnv(t)
+	cloud.uploadImage(cloud.user("switch-cloud"), pngFile("c.png", 8, 8, 291), nil)
+	n = cloud.count(`SELECT count(*) FROM images`)
+	toLocal := cloud.cfg
+	toLocal.CloudinaryURL = ""
+	_, err = newApp(context.Background(), toLocal, log)
+	if want := fmt.Sprintf("CLOUDINARY_URL is not set, but the database holds %d images and", n); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("start on the local store over Cloudinary images: %v", err)
+	}
+	if key := cloud.rowKeys()[0]; slices.Contains(cloud.fake.Destroys(), key) {
+		t.Errorf("the refused start destroyed %s", key)
 	}
 }

@@ -32,10 +32,12 @@ import (
 	"github.com/mediagraph/mediagraph/internal/postgres/pgtest"
 )
 
-// dbURL is this package's own database, made by TestMain.
-var dbURL string
+// dbURL is this package's own database, made by TestMain; cloudDBURL is
+// another, for the servers that store in Cloudinary (a server refuses to
+// start over the other store's rows).
+var dbURL, cloudDBURL string
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Run(m, &dbURL)) }
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m, &dbURL, &cloudDBURL)) }
 
 const testSecret = "test-secret-test-secret-test-secret!"
 

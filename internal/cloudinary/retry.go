@@ -37,6 +37,13 @@ func (s *Store) retry(ctx context.Context, op, key string, call func(context.Con
 		transient := !errors.As(err, &p) && ctx.Err() == nil && (status == 0 || retryableStatus(status))
 		wait := backoff(attempt)
 		if !transient || attempt == maxAttempts || time.Until(deadline) < wait {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// The caller gave up (a client that went away): no failure.
+				s.log.Debug("cloudinary call cancelled", "op", "cloudinary."+op, "public_id", key, "attempts", attempt)
+				return err
+			}
+			// Logged here, redacted and with its attempts and status: the
+			// error presenter logs only what the client is told.
 			s.log.Error("cloudinary call failed", "op", "cloudinary."+op, "public_id", key, "attempts", attempt, "status", status, "err", err)
 			return err
 		}

@@ -50,9 +50,11 @@ type Config struct {
 	Client *http.Client
 	// Log receives failures, never with the API key or secret.
 	Log *slog.Logger
-	// SettleTime is how long after an upload failed with an unknown outcome
-	// its asset may still appear; until then removals of its key are
-	// retried. 0 means 30s.
+	// SettleTime is how long after an upload was cut off its asset may still
+	// appear, and so how long a removal's "not found" is not trusted for the
+	// key of such an upload, and for any key not uploaded by this process
+	// after the store starts (a crashed process's upload). 0 means settleTime.
+	// Tests shorten it.
 	SettleTime time.Duration
 }
 
@@ -195,8 +197,11 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	params := uploader.UploadParams{PublicID: blob.Key, Overwrite: api.Bool(true)}
+	s.unsettle.sending(blob.Key)
 	var res *uploader.UploadResult
-	rejected := false // the last answer was a definite refusal: nothing stored
+	// uncertain: some attempt may have stored the asset without our knowing
+	// (any answer but a definite refusal), so it may still land.
+	uncertain := false
 	err := s.retry(ctx, "upload", blob.Key, func(ctx context.Context) (int, error) {
 		if _, err := blob.Body.Seek(0, io.SeekStart); err != nil {
 			return 0, permanent(fmt.Errorf("rewind: %w", err))
@@ -207,21 +212,22 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 		// Once the SDK returns, its copying goroutine may still be running:
 		// fence it off the reader before it is rewound or released.
 		body.close()
-		rejected = false
+		refused := false
 		if err == nil {
 			if r.Error.Message != "" {
 				err = fmt.Errorf("rejected: %s", r.Error.Message)
-				rejected = !retryableStatus(status)
+				refused = !retryableStatus(status)
 			} else if r.PublicID == "" || r.SecureURL == "" {
 				err = errors.New("answer names no asset")
 			}
 		}
+		uncertain = uncertain || err != nil && !refused
 		res = r
 		return status, err
 	})
 	if err != nil {
-		if !rejected {
-			// The request may have reached Cloudinary and its asset land
+		if uncertain {
+			// A request may have reached Cloudinary and its asset land
 			// after the removal that follows this failure.
 			s.unsettle.mark(blob.Key)
 		}
@@ -254,32 +260,36 @@ func (s *Store) destroyStray(publicID string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	if err := s.destroy(ctx, publicID); err != nil {
+	if _, err := s.destroy(ctx, publicID); err != nil {
 		s.log.Error("remove stray asset", "op", "cloudinary.destroy", "public_id", publicID, "err", err)
 	}
 }
 
 // Delete destroys the asset (Upload API: no rate limit, unlike the Admin
-// API), invalidating CDN copies. "not found" counts as done, except for a key
-// whose upload failed with an unknown outcome moments ago: that asset may
-// still be landing, so the removal stays queued until it settles.
+// API), invalidating CDN copies. "not found" counts as done, except while an
+// upload of the key may still land (see unsettled): then the removal stays
+// queued and is tried again. A key this store cannot have made (another
+// store's, after a switch) is an error, so that its removal is kept for the
+// store that holds it.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if !keyPattern.MatchString(key) {
-		return nil // nothing NewKey made is there
+		return fmt.Errorf("%q is not a Cloudinary public id of this server (another store's key?); kept for that store", key)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if err := s.destroy(ctx, key); err != nil {
+	found, err := s.destroy(ctx, key)
+	if err != nil {
 		return err
 	}
-	if s.unsettle.pending(key) {
-		return fmt.Errorf("destroy %s: its failed upload may still land; checking again", key)
+	if !found && s.unsettle.pending(key) {
+		return fmt.Errorf("destroy %s: not found, but an upload of it may still land; checking again", key)
 	}
 	return nil
 }
 
-func (s *Store) destroy(ctx context.Context, publicID string) error {
-	return s.retry(ctx, "destroy", publicID, func(ctx context.Context) (int, error) {
+// destroy removes the asset; found reports whether there was one.
+func (s *Store) destroy(ctx context.Context, publicID string) (found bool, err error) {
+	err = s.retry(ctx, "destroy", publicID, func(ctx context.Context) (int, error) {
 		var status int
 		r, err := s.cld.Upload.Destroy(withStatus(ctx, &status), uploader.DestroyParams{
 			PublicID: publicID, Type: "upload", ResourceType: "image", Invalidate: api.Bool(true),
@@ -290,9 +300,12 @@ func (s *Store) destroy(ctx context.Context, publicID string) error {
 			err = fmt.Errorf("rejected: %s", r.Error.Message)
 		case r.Result != "ok" && r.Result != "not found":
 			err = fmt.Errorf("unexpected result %q", r.Result)
+		default:
+			found = r.Result == "ok"
 		}
 		return status, err
 	})
+	return found, err
 }
 
 // Open fetches the original over its delivery URL (HTTPS unless the

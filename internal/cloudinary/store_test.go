@@ -3,10 +3,13 @@ package cloudinary
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,11 +19,15 @@ import (
 	"github.com/mediagraph/mediagraph/internal/media"
 )
 
-func newStore(t *testing.T, timeout time.Duration) (*Store, *cloudinarytest.Server) {
+func newStore(t *testing.T, timeout time.Duration, adjust ...func(*Config)) (*Store, *cloudinarytest.Server) {
 	t.Helper()
 	fake := cloudinarytest.New()
 	t.Cleanup(fake.Close)
-	s, err := New(Config{URL: fake.URL(""), Folder: "tests", Timeout: timeout, Client: fake.Client()})
+	cfg := Config{URL: fake.URL(""), Folder: "tests", Timeout: timeout, Client: fake.Client()}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +148,94 @@ func TestDelete_NotFoundIsDone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Delete(context.Background(), "../../etc/passwd"); err != nil {
+	if d := fake.Destroys(); len(d) != 2 {
+		t.Errorf("destroys %v", d)
+	}
+}
+
+// A key this store cannot have made (the local store's, after a switch) is
+// not sent, and its removal is not reported done: the record stays for the
+// store that holds the file.
+func TestDelete_AnotherStoresKeyIsAnError(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	for _, key := range []string{"ab/0123456789abcdef0123456789abcdef.png", "../../etc/passwd"} {
+		if err := s.Delete(context.Background(), key); err == nil {
+			t.Errorf("Delete(%q) = nil: its removal record would be dropped", key)
+		}
+	}
+	if d := fake.Destroys(); len(d) != 0 {
+		t.Errorf("destroys %v", d)
+	}
+}
+
+// After a restart, "not found" for a key this process did not upload is not
+// trusted until the settle time has passed since the start: a crashed
+// process's upload may still land.
+func TestDelete_NotFoundOfAnEarlierProcessIsCheckedAgainWhileStarting(t *testing.T) {
+	s, _ := newStore(t, 5*time.Second, func(c *Config) { c.SettleTime = 400 * time.Millisecond })
+	earlier := "tests/0123456789abcdef0123456789abcdef"
+	if err := s.Delete(context.Background(), earlier); err == nil {
+		t.Fatal("not found trusted at once after the start")
+	}
+	mine, _ := put(t, s, pngBytes(t, 4, 4))
+	for range 2 { // this process's own upload: its outcome is known
+		if err := s.Delete(context.Background(), mine); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(450 * time.Millisecond)
+	if err := s.Delete(context.Background(), earlier); err != nil {
+		t.Errorf("after the settle time: %v", err)
+	}
+}
+
+// An upload whose first attempt may have stored the asset (a 502 from a
+// proxy while Cloudinary went on) and whose retry was refused for good (a
+// 401) is still one that may land: "not found" for it is not trusted.
+func TestPut_AnUncertainAttemptBeforeARefusalStillMayLand(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second, func(c *Config) { c.SettleTime = 5 * time.Second })
+	late := cloudinarytest.BadGatewayHTML(cloudinarytest.OpUpload)
+	late.LateStore, late.Delay, late.Times = true, 500*time.Millisecond, 1
+	fake.Inject(late)
+	refused := cloudinarytest.Unauthorized(cloudinarytest.OpUpload)
+	refused.Times = 1
+	fake.Inject(refused)
+	data := pngBytes(t, 4, 4)
+	key := s.NewKey("png")
+	if _, err := s.Put(context.Background(), media.Blob{Key: key, Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)}); err == nil {
+		t.Fatal("put succeeded")
+	}
+	if err := s.Delete(context.Background(), key); err == nil {
+		t.Fatal("not found trusted although the first attempt may still land")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(fake.Stored(), key) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.Delete(context.Background(), key); err != nil {
 		t.Fatal(err)
 	}
-	if d := fake.Destroys(); len(d) != 2 {
-		t.Errorf("destroys %v: a key NewKey cannot make is not sent", d)
+	if _, ok := fake.Asset(key); ok || !slices.Contains(fake.Stored(), key) {
+		t.Errorf("the late asset: stored %v, still there %v", fake.Stored(), ok)
+	}
+}
+
+// A client that goes away cancels its upload; that is no error to log.
+func TestPut_CancelledIsNotLoggedAsAnError(t *testing.T) {
+	var logs bytes.Buffer
+	s, fake := newStore(t, 5*time.Second, func(c *Config) {
+		c.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Delay: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	data := pngBytes(t, 4, 4)
+	_, err := s.Put(ctx, media.Blob{Key: s.NewKey("png"), Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("put: %v", err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a cancelled upload was logged as an error:\n%s", logs.String())
 	}
 }
 

@@ -186,7 +186,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		apiError(w, status, "fake: the SDK sends uploads with chunked transfer encoding")
 		return
 	}
-	if f != nil && (f.Status != 0 || f.Drop) {
+	faulty := f != nil && (f.Status != 0 || f.Drop)
+	if faulty && !f.StoreFirst && !f.LateStore {
 		status = f.Status
 		answerFault(w, f)
 		return
@@ -216,14 +217,25 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.stored = append(s.stored, publicID)
 		s.mu.Unlock()
 	}
-	if f != nil && f.LateStore {
+	switch {
+	case faulty && f.StoreFirst:
+		store()
+		status = f.Status
+		answerFault(w, f)
+		return
+	case faulty: // LateStore
+		time.AfterFunc(f.Delay, store)
+		status = f.Status
+		answerFault(w, f)
+		return
+	case f != nil && f.LateStore:
 		if !hold(r, f) {
 			s.cancelled(rec)
 			time.AfterFunc(f.Delay, store)
 			return
 		}
 		store()
-	} else {
+	default:
 		store()
 		if !hold(r, f) {
 			s.cancelled(rec)
