@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,11 +27,32 @@ type cloudEnv struct {
 	*testEnv
 	fake   *cloudinarytest.Server
 	folder string
+	// stdlog is what reached the standard log package (the SDK prints there).
+	stdlog *syncBuffer
+}
+
+// syncBuffer is a buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // newCloudEnv starts a fake Cloudinary and a server with CLOUDINARY_URL
 // pointing at it. When the test ends, every row of its folder must have its
-// asset and every asset its row, and the logs must hold no credential.
+// asset and every asset its row, and the logs, the standard log package's
+// output included, must hold no credential.
 func newCloudEnv(t *testing.T, adjust ...func(*config)) *cloudEnv {
 	t.Helper()
 	fake := cloudinarytest.New()
@@ -39,7 +64,11 @@ func newCloudEnv(t *testing.T, adjust ...func(*config)) *cloudEnv {
 		c.CloudinaryFolder = folder
 		c.cloudinaryClient = fake.Client()
 	}
-	e := &cloudEnv{testEnv: newEnv(t, append([]func(*config){use}, adjust...)...), fake: fake, folder: folder}
+	std := &syncBuffer{}
+	prev := stdlog.Writer()
+	stdlog.SetOutput(std)
+	t.Cleanup(func() { stdlog.SetOutput(prev) })
+	e := &cloudEnv{testEnv: newEnv(t, append([]func(*config){use}, adjust...)...), fake: fake, folder: folder, stdlog: std}
 	t.Cleanup(func() {
 		e.consistent()
 		e.noCredentialsLogged()
@@ -85,7 +114,7 @@ func (e *cloudEnv) consistent() {
 
 func (e *cloudEnv) noCredentialsLogged() {
 	e.t.Helper()
-	logs := e.logs.String()
+	logs := e.logs.String() + e.stdlog.String()
 	for _, secret := range []string{cloudinarytest.Key, cloudinarytest.Secret, e.cfg.CloudinaryURL} {
 		if strings.Contains(logs, secret) {
 			e.t.Errorf("logs hold a credential %q:\n%s", secret[:4], logs)
@@ -395,5 +424,29 @@ func TestCloudinary_SwitchingStoresWithImagesLeftIsRefused(t *testing.T) {
 	}
 	if key := cloud.rowKeys()[0]; slices.Contains(cloud.fake.Destroys(), key) {
 		t.Errorf("the refused start destroyed %s", key)
+	}
+}
+
+// The Cloudinary SDK prints through the standard log package; the program
+// routes that through its JSON logger rather than letting it bypass it.
+func TestCloudinary_StandardLogGoesThroughTheJSONLogger(t *testing.T) {
+	p := startProgram(t, programEnv(t, t.TempDir()))
+	stdlog.Print("io: read/write on closed pipe")
+	p.cancel()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var found bool
+	for _, line := range strings.Split(p.stderr.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "io: read/write on closed pipe" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the standard log's line is not a JSON record:\n%s", p.stderr)
+	}
+	if stdlog.Writer() != os.Stderr {
+		t.Error("the standard log was not restored when the program returned")
 	}
 }
