@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,25 +27,7 @@ type cloudEnv struct {
 	fake   *cloudinarytest.Server
 	folder string
 	// stdlog is what reached the standard log package (the SDK prints there).
-	stdlog *syncBuffer
-}
-
-// syncBuffer is a buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	stdlog *lockedWriter
 }
 
 // newCloudEnv starts a fake Cloudinary and a server with CLOUDINARY_URL
@@ -64,7 +45,7 @@ func newCloudEnv(t *testing.T, adjust ...func(*config)) *cloudEnv {
 		c.CloudinaryFolder = folder
 		c.cloudinaryClient = fake.Client()
 	}
-	std := &syncBuffer{}
+	std := &lockedWriter{w: &bytes.Buffer{}}
 	prev := stdlog.Writer()
 	stdlog.SetOutput(std)
 	t.Cleanup(func() { stdlog.SetOutput(prev) })

@@ -108,6 +108,13 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// String is what was written, when the writer is a *bytes.Buffer.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprint(l.w)
+}
+
 // token returns a valid bearer token for the subject.
 func (e *testEnv) token(sub, name string) string {
 	e.t.Helper()
