@@ -152,8 +152,10 @@ func New(cfg Config) (*Store, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	// The SDK ignores status codes; this transport records them for us.
-	cld.Upload.Client = http.Client{Transport: statusRecorder{base}, Jar: client.Jar}
+	// The SDK ignores status codes; this transport records them for us. The
+	// API never redirects: a redirect is answered as it is, never followed,
+	// so a signed form is not sent again to another host. No cookies either.
+	cld.Upload.Client = http.Client{Transport: statusRecorder{base}, CheckRedirect: noRedirects}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -170,6 +172,9 @@ func New(cfg Config) (*Store, error) {
 		unsettle: newUnsettled(cfg.SettleTime),
 	}, nil
 }
+
+// noRedirects makes a client answer a redirect as it is.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Name identifies the store.
 func (s *Store) Name() string { return "cloudinary" }

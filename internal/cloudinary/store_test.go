@@ -9,9 +9,12 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,5 +284,27 @@ func TestConfig_ValidateNamesTheVariableNotTheSecret(t *testing.T) {
 	}
 	if err := (Config{URL: "cloudinary://k:s@c", Folder: "a/b-c_d", Timeout: time.Second}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// The API never redirects; a redirect is not followed, so that a signed form
+// is not sent again to another host.
+func TestDelete_RedirectIsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	t.Cleanup(other.Close)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	s, err := New(Config{URL: "cloudinary://1234:abcd@demo?upload_prefix=" + redirector.URL, Folder: "tests", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(context.Background(), "tests/0123456789abcdef0123456789abcdef"); err == nil {
+		t.Error("a redirect counted as a removal")
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the signed destroy followed the redirect %d times", n)
 	}
 }
