@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -238,10 +239,13 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 		}
 		return nil, err
 	}
-	if res.PublicID != blob.Key {
+	if res.PublicID != blob.Key || res.ResourceType != "image" || res.Type != "upload" {
+		// Removals destroy image uploads under the key: anything else would
+		// be "not found" to them and stay for good.
 		s.unsettle.mark(blob.Key)
-		s.destroyStray(res.PublicID)
-		return nil, fmt.Errorf("upload of %s: Cloudinary stored it as %q", blob.Key, res.PublicID)
+		s.destroyStray(res.PublicID, res.ResourceType, res.Type)
+		return nil, fmt.Errorf("upload of %s: Cloudinary stored it as %s/%s %q, not as an image upload under that id",
+			blob.Key, res.ResourceType, res.Type, res.PublicID)
 	}
 	return map[string]any{
 		"asset_id":      res.AssetID,
@@ -258,14 +262,22 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 	}, nil
 }
 
-// destroyStray removes an asset stored under a public id we did not ask for.
-func (s *Store) destroyStray(publicID string) {
-	if !keyPattern.MatchString(publicID) {
+// Resource and delivery types a stray asset may be destroyed as.
+var (
+	resourceTypes = []string{"image", "raw", "video"}
+	deliveryTypes = []string{"upload", "private", "authenticated"}
+)
+
+// destroyStray removes an asset stored other than asked for (another public
+// id, resource type or delivery type), as what it was stored as.
+func (s *Store) destroyStray(publicID, resourceType, typ string) {
+	if !keyPattern.MatchString(publicID) || !slices.Contains(resourceTypes, resourceType) || !slices.Contains(deliveryTypes, typ) {
+		s.log.Error("cannot remove a stray asset", "op", "cloudinary.destroy", "public_id", publicID, "resource_type", resourceType, "type", typ)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	if _, err := s.destroy(ctx, publicID); err != nil {
+	if _, err := s.destroy(ctx, publicID, resourceType, typ); err != nil {
 		s.log.Error("remove stray asset", "op", "cloudinary.destroy", "public_id", publicID, "err", err)
 	}
 }
@@ -282,7 +294,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	found, err := s.destroy(ctx, key)
+	found, err := s.destroy(ctx, key, "image", "upload")
 	if err != nil {
 		return err
 	}
@@ -293,11 +305,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // destroy removes the asset; found reports whether there was one.
-func (s *Store) destroy(ctx context.Context, publicID string) (found bool, err error) {
+func (s *Store) destroy(ctx context.Context, publicID, resourceType, typ string) (found bool, err error) {
 	err = s.retry(ctx, "destroy", publicID, func(ctx context.Context) (int, error) {
 		var status int
 		r, err := s.cld.Upload.Destroy(withStatus(ctx, &status), uploader.DestroyParams{
-			PublicID: publicID, Type: "upload", ResourceType: "image", Invalidate: api.Bool(true),
+			PublicID: publicID, Type: typ, ResourceType: resourceType, Invalidate: api.Bool(true),
 		})
 		switch {
 		case err != nil:

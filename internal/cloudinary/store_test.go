@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -175,7 +177,9 @@ func TestDelete_AnotherStoresKeyIsAnError(t *testing.T) {
 // trusted until the settle time has passed since the start: a crashed
 // process's upload may still land.
 func TestDelete_NotFoundOfAnEarlierProcessIsCheckedAgainWhileStarting(t *testing.T) {
-	s, _ := newStore(t, 5*time.Second, func(c *Config) { c.SettleTime = 400 * time.Millisecond })
+	const settle = 1500 * time.Millisecond
+	started := time.Now()
+	s, _ := newStore(t, 5*time.Second, func(c *Config) { c.SettleTime = settle })
 	earlier := "tests/0123456789abcdef0123456789abcdef"
 	if err := s.Delete(context.Background(), earlier); err == nil {
 		t.Fatal("not found trusted at once after the start")
@@ -186,7 +190,10 @@ func TestDelete_NotFoundOfAnEarlierProcessIsCheckedAgainWhileStarting(t *testing
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(450 * time.Millisecond)
+	if time.Since(started) >= settle {
+		t.Fatal("the machine is too slow for this test's settle time")
+	}
+	time.Sleep(time.Until(started.Add(settle + 100*time.Millisecond)))
 	if err := s.Delete(context.Background(), earlier); err != nil {
 		t.Errorf("after the settle time: %v", err)
 	}
@@ -306,5 +313,81 @@ func TestDelete_RedirectIsNotFollowed(t *testing.T) {
 	}
 	if n := elsewhere.Load(); n != 0 {
 		t.Errorf("the signed destroy followed the redirect %d times", n)
+	}
+}
+
+// An answer naming anything but an image upload under the key is refused,
+// and what was stored is destroyed as what it is (a removal, which destroys
+// image uploads, would find nothing).
+func TestPut_AnAssetOfAnotherTypeIsRefusedAndDestroyed(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	for _, c := range []struct{ resourceType, typ, destroyed string }{
+		{"raw", "upload", "raw:"},
+		{"image", "private", ""},
+	} {
+		key := s.NewKey("png")
+		fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Status: 200, Times: 1, Body: fmt.Sprintf(
+			`{"public_id":%q,"secure_url":"https://x/%s","resource_type":%q,"type":%q,"version":1}`, key, key, c.resourceType, c.typ)})
+		data := pngBytes(t, 4, 4)
+		_, err := s.Put(context.Background(), media.Blob{Key: key, Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)})
+		if err == nil || !strings.Contains(err.Error(), c.resourceType+"/"+c.typ) {
+			t.Errorf("%s/%s: put %v", c.resourceType, c.typ, err)
+		}
+		if d := fake.Destroys(); !slices.Contains(d, c.destroyed+key) {
+			t.Errorf("%s/%s: destroys %v", c.resourceType, c.typ, d)
+		}
+	}
+}
+
+// A URL the SDK cannot build (it recovers its own panics into an error) is
+// logged with its public id, not only answered as "".
+func TestURL_AFailedBuildIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newStore(t, time.Second, func(c *Config) { c.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
+	u := s.logFailedURL("tests/abc", func() (string, error) { return "", errors.New("failed to build URL: boom") })
+	if u != "" || !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "public_id=tests/abc") {
+		t.Errorf("url %q, logs %s", u, logs.String())
+	}
+}
+
+// The SDK streams an upload through an io.Pipe from a goroutine of its own;
+// a failed or abandoned upload must not leave it behind.
+func TestPut_LeavesNoCopyingGoroutine(t *testing.T) {
+	refuser := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized) // before reading the body
+		_, _ = io.WriteString(w, `{"error":{"message":"Unknown API key"}}`)
+	}))
+	t.Cleanup(refuser.Close)
+	stop := make(chan struct{})
+	staller := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(staller.Close)
+	t.Cleanup(func() { close(stop) })
+	big := bytes.Repeat([]byte{0x89}, 8<<20)
+	for name, prefix := range map[string]string{"refused unread": refuser.URL, "timed out": staller.URL} {
+		s, err := New(Config{URL: "cloudinary://1234:abcd@demo?upload_prefix=" + prefix, Folder: "tests", Timeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Put(context.Background(), media.Blob{Key: s.NewKey("png"), Size: int64(len(big)), Body: bytes.NewReader(big)}); err == nil {
+			t.Fatalf("%s: put succeeded", name)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			buf := make([]byte, 1<<20)
+			if n := runtime.Stack(buf, true); !bytes.Contains(buf[:n], []byte("postIOReader")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the SDK's copying goroutine is still running", name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
