@@ -114,7 +114,7 @@ func readUpload(r *http.Request) (fields url.Values, file []byte, err error) {
 // does; it returns the message of the 401 to answer, or "".
 func checkSignature(params url.Values) string {
 	if params.Get("api_key") != Key {
-		return "Invalid api_key " + params.Get("api_key")
+		return "Unknown API key " + params.Get("api_key")
 	}
 	ts, err := strconv.ParseInt(params.Get("timestamp"), 10, 64)
 	if err != nil {

@@ -56,7 +56,7 @@ func Unavailable(op Op) Fault { return Fault{Op: op, Status: 503, Body: `{}`} }
 
 // Unauthorized is Cloudinary's 401 for a bad key.
 func Unauthorized(op Op) Fault {
-	return Fault{Op: op, Status: 401, Body: `{"error":{"message":"Invalid api_key ` + Key + `"}}`}
+	return Fault{Op: op, Status: 401, Body: `{"error":{"message":"Unknown API key ` + Key + `"}}`}
 }
 
 // RateLimited is a 420 (Cloudinary's rate limit answer).
