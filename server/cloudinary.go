@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mediagraph/mediagraph/internal/cloudinary"
 )
@@ -18,7 +21,7 @@ import (
 func openCloudinary(cfg config, log *slog.Logger) (*cloudinary.Store, string, error) {
 	store, err := cloudinary.New(cloudinary.Config{
 		URL: cfg.CloudinaryURL, Folder: cfg.CloudinaryFolder, Timeout: cfg.CloudinaryTimeout,
-		Client: cfg.cloudinaryClient, Log: log,
+		Client: cfg.cloudinaryClient, Log: log, SettleTime: cfg.cloudinarySettle,
 	})
 	if err != nil {
 		return nil, "", err
@@ -40,4 +43,30 @@ func openCloudinary(cfg config, log *slog.Logger) (*cloudinary.Store, string, er
 		}
 	}
 	return store, spool, nil
+}
+
+// refuseOtherStore stops a start over rows of the other store: nothing moves
+// files between the local store and Cloudinary, so their URLs would answer
+// 404 and their removals could not be done. The store is told by the key:
+// the local store's keys end in an extension (ab/<hex>.png), Cloudinary's
+// public ids never hold a dot (CLOUDINARY_FOLDER/<hex>).
+func refuseOtherStore(ctx context.Context, pool *pgxpool.Pool, cloud bool) error {
+	var images, removals int64
+	err := pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM images WHERE (strpos(storage_key, '.') > 0) = $1),
+		(SELECT count(*) FROM blob_removals WHERE (strpos(storage_key, '.') > 0) = $1)`, cloud).Scan(&images, &removals)
+	if err != nil {
+		return fmt.Errorf("check the store of existing images: %w", err)
+	}
+	if images == 0 && removals == 0 {
+		return nil
+	}
+	if cloud {
+		return fmt.Errorf("CLOUDINARY_URL is set, but the database holds %d images and %d pending removals of the local store (MEDIA_DIR); "+
+			"nothing moves files between stores. Unset CLOUDINARY_URL to keep serving them, "+
+			"or delete those images while the local store is in use (and let its removal queue empty) before switching", images, removals)
+	}
+	return fmt.Errorf("CLOUDINARY_URL is not set, but the database holds %d images and %d pending removals in Cloudinary; "+
+		"nothing moves files between stores. Set CLOUDINARY_URL to keep serving them, "+
+		"or delete those images while Cloudinary is in use (and let its removal queue empty) before switching", images, removals)
 }

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +45,7 @@ func (e *cloudEnv) uploadFails(name string, seed uint64) string {
 // retries, the others at once.
 func TestCloudinary_FaultsGiveStorageUnavailable(t *testing.T) {
 	e := newCloudEnv(t, withTimeout(2*time.Second))
+	storedThen := func(f cloudinarytest.Fault) cloudinarytest.Fault { f.StoreFirst = true; return f }
 	cases := []struct {
 		name    string
 		fault   cloudinarytest.Fault
@@ -53,15 +58,22 @@ func TestCloudinary_FaultsGiveStorageUnavailable(t *testing.T) {
 		{"dropped", cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Drop: true}, true},
 		{"unauthorized401", cloudinarytest.Unauthorized(cloudinarytest.OpUpload), false},
 		{"empty200", cloudinarytest.EmptyOK(cloudinarytest.OpUpload), false},
+		// Cloudinary stored the asset, then the answer failed: every retry
+		// overwrites it, and the final failure destroys it.
+		{"stored-then-502", storedThen(cloudinarytest.BadGatewayHTML(cloudinarytest.OpUpload)), true},
+		{"stored-then-drop", storedThen(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Drop: true}), true},
 	}
 	for i, c := range cases {
 		e.fake.ClearFaults()
 		e.fake.Inject(c.fault)
 		before := e.fake.Count(cloudinarytest.OpUpload)
-		e.uploadFails(c.name, uint64(200+i))
+		key := e.uploadFails(c.name, uint64(200+i))
 		attempts := e.fake.Count(cloudinarytest.OpUpload) - before
 		if c.retried && attempts < 2 || !c.retried && attempts != 1 {
 			t.Errorf("%s: %d attempts (retried: %v)", c.name, attempts, c.retried)
+		}
+		if c.fault.StoreFirst && !slices.Contains(e.fake.Stored(), key) {
+			t.Errorf("%s: the fake did not store %s", c.name, key)
 		}
 		if ids := e.fake.PublicIDs(); len(ids) != 0 {
 			t.Errorf("%s: assets %v", c.name, ids)
@@ -69,6 +81,22 @@ func TestCloudinary_FaultsGiveStorageUnavailable(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "[key]") {
 		t.Error("the 401's echo of the API key was not redacted in the logs")
+	}
+}
+
+// Whatever Cloudinary (or a proxy) echoes of the secret is taken out of the
+// logs and never reaches the client.
+func TestCloudinary_EchoedSecretIsRedacted(t *testing.T) {
+	e := newCloudEnv(t)
+	e.fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Status: 400,
+		Body: `{"error":{"message":"Invalid Signature: string to sign - 'public_id=x` + cloudinarytest.Secret + `'"}}`})
+	resp := e.upload(e.user("cld-echo"), uploadImageMutation, map[string]any{"file": nil},
+		[]file{pngFile("echo.png", 16, 16, 215)}, [][]string{{"variables.file"}})
+	if resp.code() != "STORAGE_UNAVAILABLE" || strings.Contains(string(resp.Raw), cloudinarytest.Secret) {
+		t.Fatalf("answer: %s", resp.Raw)
+	}
+	if !strings.Contains(e.logs.String(), "x[secret]") {
+		t.Errorf("the echoed secret was not redacted in the logs:\n%s", e.logs.String())
 	}
 }
 
@@ -213,4 +241,90 @@ func TestCloudinary_FailingDestroyIsRetriedUntilDone(t *testing.T) {
 	if tries != 8 {
 		t.Errorf("destroys of %s: %d, want 7 failures and a success", key, tries)
 	}
+}
+
+// crashable is a transport that can be made to behave as a dead process: a
+// request in flight never returns to its caller (until the test ends, not
+// even at its deadline) and no new one leaves.
+type crashable struct {
+	base    http.RoundTripper
+	crashed chan struct{}
+	thawed  chan struct{}
+}
+
+var errCrashed = errors.New("test: the process crashed")
+
+func (c *crashable) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case <-c.crashed:
+		return nil, errCrashed
+	default:
+	}
+	resp, err := c.base.RoundTrip(req)
+	select {
+	case <-c.crashed:
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		<-c.thawed
+		return nil, errCrashed
+	default:
+		return resp, err
+	}
+}
+
+// M1: a process dies while Cloudinary is still storing its upload; the next
+// start makes the upload's guard due at once, and its destroy finds nothing
+// yet. That "not found" must not end the removal: the asset lands later and
+// must still be destroyed.
+func TestCloudinary_RestartAfterACrashDestroysALateAsset(t *testing.T) {
+	fake := cloudinarytest.New()
+	t.Cleanup(fake.Close)
+	crash := &crashable{base: fake.Client().Transport, crashed: make(chan struct{}), thawed: make(chan struct{})}
+	e := newCloudEnv(t, withTimeout(2*time.Second), func(c *config) {
+		c.cloudinaryClient = &http.Client{Transport: crash}
+		c.CloudinaryURL = fake.URL("")
+	})
+	e.fake = fake
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	t.Cleanup(func() { close(crash.thawed) }) // before the wait
+
+	fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Delay: 1500 * time.Millisecond, LateStore: true, Times: 1})
+	body, ctype := multipartBody(map[string]any{"query": uploadImageMutation, "variables": map[string]any{"file": nil}},
+		[]file{pngFile("crash.png", 16, 16, 280)}, [][]string{{"variables.file"}})
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+e.user("cld-crash"))
+	wg.Go(func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})
+	eventually(t, "the upload to reach Cloudinary", func() bool { return len(fake.Uploads()) == 1 })
+	key := fake.Uploads()[0].Fields.Get("public_id")
+	close(crash.crashed)
+
+	// The next start, on the same database: it recovers the guard at once.
+	cfg := e.cfg
+	cfg.cloudinaryClient = fake.Client()
+	cfg.cloudinarySettle = 3 * time.Second
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: io.Discard}, nil))
+	next, err := newApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(next.pool.Close)
+	workers, stop := context.WithCancel(context.Background())
+	var nextWg sync.WaitGroup
+	nextWg.Go(func() { next.svc.RunRemovals(workers) })
+	t.Cleanup(func() { stop(); nextWg.Wait() })
+	if !slices.Contains(fake.Destroys(), key) {
+		t.Fatalf("the restart did not remove the interrupted upload's key at once: destroys %v", fake.Destroys())
+	}
+	if _, ok := fake.Asset(key); ok {
+		t.Fatal("the asset was there before the restart's removal: nothing late to test")
+	}
+	eventually(t, "the late asset to land", func() bool { return slices.Contains(fake.Stored(), key) })
+	eventually(t, "the late asset to be destroyed", func() bool { _, ok := fake.Asset(key); return !ok })
 }

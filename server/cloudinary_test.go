@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	stdlog "log"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,22 +26,30 @@ type cloudEnv struct {
 	*testEnv
 	fake   *cloudinarytest.Server
 	folder string
+	// stdlog is what reached the standard log package (the SDK prints there).
+	stdlog *lockedWriter
 }
 
 // newCloudEnv starts a fake Cloudinary and a server with CLOUDINARY_URL
 // pointing at it. When the test ends, every row of its folder must have its
-// asset and every asset its row, and the logs must hold no credential.
+// asset and every asset its row, and the logs, the standard log package's
+// output included, must hold no credential.
 func newCloudEnv(t *testing.T, adjust ...func(*config)) *cloudEnv {
 	t.Helper()
 	fake := cloudinarytest.New()
 	t.Cleanup(fake.Close)
 	folder := fmt.Sprintf("mg-test/%x", rand.Uint64())
 	use := func(c *config) {
+		c.DatabaseURL = cloudDBURL
 		c.CloudinaryURL = fake.URL("")
 		c.CloudinaryFolder = folder
 		c.cloudinaryClient = fake.Client()
 	}
-	e := &cloudEnv{testEnv: newEnv(t, append([]func(*config){use}, adjust...)...), fake: fake, folder: folder}
+	std := &lockedWriter{w: &bytes.Buffer{}}
+	prev := stdlog.Writer()
+	stdlog.SetOutput(std)
+	t.Cleanup(func() { stdlog.SetOutput(prev) })
+	e := &cloudEnv{testEnv: newEnv(t, append([]func(*config){use}, adjust...)...), fake: fake, folder: folder, stdlog: std}
 	t.Cleanup(func() {
 		e.consistent()
 		e.noCredentialsLogged()
@@ -83,7 +95,7 @@ func (e *cloudEnv) consistent() {
 
 func (e *cloudEnv) noCredentialsLogged() {
 	e.t.Helper()
-	logs := e.logs.String()
+	logs := e.logs.String() + e.stdlog.String()
 	for _, secret := range []string{cloudinarytest.Key, cloudinarytest.Secret, e.cfg.CloudinaryURL} {
 		if strings.Contains(logs, secret) {
 			e.t.Errorf("logs hold a credential %q:\n%s", secret[:4], logs)
@@ -362,5 +374,60 @@ func TestCloudinary_ListingAnswersAsTheLocalStore(t *testing.T) {
 	}
 	if len(e.fake.PublicIDs()) != 5 {
 		t.Errorf("assets %v", e.fake.PublicIDs())
+	}
+}
+
+// Nothing moves files between stores, so a server refuses to start over the
+// other store's images, naming how many there are and what to do.
+func TestCloudinary_SwitchingStoresWithImagesLeftIsRefused(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	local := newEnv(t)
+	local.uploadImage(local.user("switch-local"), pngFile("l.png", 8, 8, 290), nil)
+	n := local.count(`SELECT count(*) FROM images`)
+	fake := cloudinarytest.New()
+	t.Cleanup(fake.Close)
+	toCloud := local.cfg
+	toCloud.CloudinaryURL, toCloud.cloudinaryClient = fake.URL(""), fake.Client()
+	_, err := newApp(context.Background(), toCloud, log)
+	if want := fmt.Sprintf("CLOUDINARY_URL is set, but the database holds %d images and", n); err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), "Unset CLOUDINARY_URL") {
+		t.Errorf("start on Cloudinary over local images: %v", err)
+	}
+
+	cloud := newCloudEnv(t)
+	cloud.uploadImage(cloud.user("switch-cloud"), pngFile("c.png", 8, 8, 291), nil)
+	n = cloud.count(`SELECT count(*) FROM images`)
+	toLocal := cloud.cfg
+	toLocal.CloudinaryURL = ""
+	_, err = newApp(context.Background(), toLocal, log)
+	if want := fmt.Sprintf("CLOUDINARY_URL is not set, but the database holds %d images and", n); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("start on the local store over Cloudinary images: %v", err)
+	}
+	if key := cloud.rowKeys()[0]; slices.Contains(cloud.fake.Destroys(), key) {
+		t.Errorf("the refused start destroyed %s", key)
+	}
+}
+
+// The Cloudinary SDK prints through the standard log package; the program
+// routes that through its JSON logger rather than letting it bypass it.
+func TestCloudinary_StandardLogGoesThroughTheJSONLogger(t *testing.T) {
+	p := startProgram(t, programEnv(t, t.TempDir()))
+	stdlog.Print("io: read/write on closed pipe")
+	p.cancel()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var found bool
+	for _, line := range strings.Split(p.stderr.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "io: read/write on closed pipe" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the standard log's line is not a JSON record:\n%s", p.stderr)
+	}
+	if stdlog.Writer() != os.Stderr {
+		t.Error("the standard log was not restored when the program returned")
 	}
 }

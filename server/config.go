@@ -36,6 +36,9 @@ type config struct {
 	// cloudinaryClient, when set, makes the Cloudinary store's HTTP calls
 	// (tests: a client that trusts the fake Cloudinary's certificate).
 	cloudinaryClient *http.Client
+	// cloudinarySettle, when set, shortens how long the Cloudinary store
+	// distrusts "not found" (tests).
+	cloudinarySettle time.Duration
 }
 
 const (

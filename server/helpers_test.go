@@ -32,10 +32,12 @@ import (
 	"github.com/mediagraph/mediagraph/internal/postgres/pgtest"
 )
 
-// dbURL is this package's own database, made by TestMain.
-var dbURL string
+// dbURL is this package's own database, made by TestMain; cloudDBURL is
+// another, for the servers that store in Cloudinary (a server refuses to
+// start over the other store's rows).
+var dbURL, cloudDBURL string
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Run(m, &dbURL)) }
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m, &dbURL, &cloudDBURL)) }
 
 const testSecret = "test-secret-test-secret-test-secret!"
 
@@ -104,6 +106,13 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// String is what was written, when the writer is a *bytes.Buffer.
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprint(l.w)
 }
 
 // token returns a valid bearer token for the subject.

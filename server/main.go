@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"os"
@@ -43,6 +44,17 @@ func main() {
 // the address the server listens on.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, onListen func(net.Addr)) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	// What libraries print through the standard log package (the Cloudinary
+	// SDK does, e.g. "io: read/write on closed pipe" on an aborted upload)
+	// goes through the same JSON handler, at Info. Restored on return: tests
+	// run the program more than once in one process.
+	prevOut, prevFlags, prevLog := stdlog.Writer(), stdlog.Flags(), slog.Default()
+	slog.SetDefault(log)
+	defer func() {
+		slog.SetDefault(prevLog)
+		stdlog.SetOutput(prevOut)
+		stdlog.SetFlags(prevFlags)
+	}()
 	cmd := "serve"
 	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "token") {
 		cmd, args = args[0], args[1:]

@@ -57,6 +57,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger, configure ...func
 }
 
 func assemble(ctx context.Context, cfg config, log *slog.Logger, pool *pgxpool.Pool) (*app, error) {
+	if err := refuseOtherStore(ctx, pool, cfg.CloudinaryURL != ""); err != nil {
+		return nil, err
+	}
 	var store media.Store
 	var files storeFiles
 	if cfg.CloudinaryURL != "" {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
-	"sync"
 	"time"
 )
 
@@ -40,6 +37,13 @@ func (s *Store) retry(ctx context.Context, op, key string, call func(context.Con
 		transient := !errors.As(err, &p) && ctx.Err() == nil && (status == 0 || retryableStatus(status))
 		wait := backoff(attempt)
 		if !transient || attempt == maxAttempts || time.Until(deadline) < wait {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// The caller gave up (a client that went away): no failure.
+				s.log.Debug("cloudinary call cancelled", "op", "cloudinary."+op, "public_id", key, "attempts", attempt)
+				return err
+			}
+			// Logged here, redacted and with its attempts and status: the
+			// error presenter logs only what the client is told.
 			s.log.Error("cloudinary call failed", "op", "cloudinary."+op, "public_id", key, "attempts", attempt, "status", status, "err", err)
 			return err
 		}
@@ -96,101 +100,4 @@ func retryableStatus(status int) bool {
 func backoff(attempt int) time.Duration {
 	d := min(firstBackoff<<(attempt-1), maxBackoff)
 	return d/2 + rand.N(d/2+1)
-}
-
-// statusKey carries, in a request's context, where the transport records
-// the HTTP status of the answer.
-type statusKey struct{}
-
-func withStatus(ctx context.Context, status *int) context.Context {
-	return context.WithValue(ctx, statusKey{}, status)
-}
-
-// statusRecorder is the SDK's transport: it writes each answer's status
-// where the request's context says, and changes nothing else.
-type statusRecorder struct{ base http.RoundTripper }
-
-func (t statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
-	if p, ok := req.Context().Value(statusKey{}).(*int); ok && resp != nil {
-		*p = resp.StatusCode
-	}
-	return resp, err
-}
-
-// fenced is the reader handed to the SDK: a plain io.Reader (so the SDK
-// streams it as one multipart request, never as a path, a URL or chunks),
-// reading at most size bytes, that can be closed against the SDK's copying
-// goroutine: after close returns, the underlying reader is never touched
-// again, even by a copy the SDK left running.
-type fenced struct {
-	mu     sync.Mutex
-	r      io.Reader
-	closed bool
-}
-
-func newFenced(r io.Reader, size int64) *fenced {
-	return &fenced{r: io.LimitReader(r, size)}
-}
-
-func (f *fenced) Read(p []byte) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return 0, errors.New("upload attempt is over")
-	}
-	return f.r.Read(p)
-}
-
-func (f *fenced) close() {
-	f.mu.Lock()
-	f.closed = true
-	f.mu.Unlock()
-}
-
-// settleTime is how long after a failed upload Cloudinary may still store
-// its asset (a request whose answer was lost, a body it had whole when we
-// gave up): until then a destroy's "not found" is not trusted.
-const settleTime = 30 * time.Second
-
-// unsettled remembers, in memory, the keys of uploads that failed with an
-// unknown outcome (a timeout, a transport error, a 5xx): their removals are
-// reported as not done until settleTime has passed, so the removal queue
-// destroys again whatever landed late. A restart forgets them; the window is
-// seconds wide, about what a restart takes.
-type unsettled struct {
-	mu   sync.Mutex
-	keys map[string]time.Time
-	wait time.Duration
-}
-
-func newUnsettled(wait time.Duration) *unsettled {
-	if wait <= 0 {
-		wait = settleTime
-	}
-	return &unsettled{keys: map[string]time.Time{}, wait: wait}
-}
-
-func (u *unsettled) mark(key string) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	now := time.Now()
-	u.keys[key] = now.Add(u.wait)
-	for k, until := range u.keys { // forget what has settled
-		if now.After(until) {
-			delete(u.keys, k)
-		}
-	}
-}
-
-// pending reports whether the key's failed upload may still land.
-func (u *unsettled) pending(key string) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	until, ok := u.keys[key]
-	if ok && time.Now().After(until) {
-		delete(u.keys, key)
-		return false
-	}
-	return ok
 }

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,9 +51,11 @@ type Config struct {
 	Client *http.Client
 	// Log receives failures, never with the API key or secret.
 	Log *slog.Logger
-	// SettleTime is how long after an upload failed with an unknown outcome
-	// its asset may still appear; until then removals of its key are
-	// retried. 0 means 30s.
+	// SettleTime is how long after an upload was cut off its asset may still
+	// appear, and so how long a removal's "not found" is not trusted for the
+	// key of such an upload, and for any key not uploaded by this process
+	// after the store starts (a crashed process's upload). 0 means settleTime.
+	// Tests shorten it.
 	SettleTime time.Duration
 }
 
@@ -150,8 +153,10 @@ func New(cfg Config) (*Store, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	// The SDK ignores status codes; this transport records them for us.
-	cld.Upload.Client = http.Client{Transport: statusRecorder{base}, Jar: client.Jar}
+	// The SDK ignores status codes; this transport records them for us. The
+	// API never redirects: a redirect is answered as it is, never followed,
+	// so a signed form is not sent again to another host. No cookies either.
+	cld.Upload.Client = http.Client{Transport: statusRecorder{base}, CheckRedirect: noRedirects}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -168,6 +173,9 @@ func New(cfg Config) (*Store, error) {
 		unsettle: newUnsettled(cfg.SettleTime),
 	}, nil
 }
+
+// noRedirects makes a client answer a redirect as it is.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Name identifies the store.
 func (s *Store) Name() string { return "cloudinary" }
@@ -195,8 +203,11 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	params := uploader.UploadParams{PublicID: blob.Key, Overwrite: api.Bool(true)}
+	s.unsettle.sending(blob.Key)
 	var res *uploader.UploadResult
-	rejected := false // the last answer was a definite refusal: nothing stored
+	// uncertain: some attempt may have stored the asset without our knowing
+	// (any answer but a definite refusal), so it may still land.
+	uncertain := false
 	err := s.retry(ctx, "upload", blob.Key, func(ctx context.Context) (int, error) {
 		if _, err := blob.Body.Seek(0, io.SeekStart); err != nil {
 			return 0, permanent(fmt.Errorf("rewind: %w", err))
@@ -207,30 +218,34 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 		// Once the SDK returns, its copying goroutine may still be running:
 		// fence it off the reader before it is rewound or released.
 		body.close()
-		rejected = false
+		refused := false
 		if err == nil {
 			if r.Error.Message != "" {
 				err = fmt.Errorf("rejected: %s", r.Error.Message)
-				rejected = !retryableStatus(status)
+				refused = !retryableStatus(status)
 			} else if r.PublicID == "" || r.SecureURL == "" {
 				err = errors.New("answer names no asset")
 			}
 		}
+		uncertain = uncertain || err != nil && !refused
 		res = r
 		return status, err
 	})
 	if err != nil {
-		if !rejected {
-			// The request may have reached Cloudinary and its asset land
+		if uncertain {
+			// A request may have reached Cloudinary and its asset land
 			// after the removal that follows this failure.
 			s.unsettle.mark(blob.Key)
 		}
 		return nil, err
 	}
-	if res.PublicID != blob.Key {
+	if res.PublicID != blob.Key || res.ResourceType != "image" || res.Type != "upload" {
+		// Removals destroy image uploads under the key: anything else would
+		// be "not found" to them and stay for good.
 		s.unsettle.mark(blob.Key)
-		s.destroyStray(res.PublicID)
-		return nil, fmt.Errorf("upload of %s: Cloudinary stored it as %q", blob.Key, res.PublicID)
+		s.destroyStray(res.PublicID, res.ResourceType, res.Type)
+		return nil, fmt.Errorf("upload of %s: Cloudinary stored it as %s/%s %q, not as an image upload under that id",
+			blob.Key, res.ResourceType, res.Type, res.PublicID)
 	}
 	return map[string]any{
 		"asset_id":      res.AssetID,
@@ -247,42 +262,54 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 	}, nil
 }
 
-// destroyStray removes an asset stored under a public id we did not ask for.
-func (s *Store) destroyStray(publicID string) {
-	if !keyPattern.MatchString(publicID) {
+// Resource and delivery types a stray asset may be destroyed as.
+var (
+	resourceTypes = []string{"image", "raw", "video"}
+	deliveryTypes = []string{"upload", "private", "authenticated"}
+)
+
+// destroyStray removes an asset stored other than asked for (another public
+// id, resource type or delivery type), as what it was stored as.
+func (s *Store) destroyStray(publicID, resourceType, typ string) {
+	if !keyPattern.MatchString(publicID) || !slices.Contains(resourceTypes, resourceType) || !slices.Contains(deliveryTypes, typ) {
+		s.log.Error("cannot remove a stray asset", "op", "cloudinary.destroy", "public_id", publicID, "resource_type", resourceType, "type", typ)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	if err := s.destroy(ctx, publicID); err != nil {
+	if _, err := s.destroy(ctx, publicID, resourceType, typ); err != nil {
 		s.log.Error("remove stray asset", "op", "cloudinary.destroy", "public_id", publicID, "err", err)
 	}
 }
 
 // Delete destroys the asset (Upload API: no rate limit, unlike the Admin
-// API), invalidating CDN copies. "not found" counts as done, except for a key
-// whose upload failed with an unknown outcome moments ago: that asset may
-// still be landing, so the removal stays queued until it settles.
+// API), invalidating CDN copies. "not found" counts as done, except while an
+// upload of the key may still land (see unsettled): then the removal stays
+// queued and is tried again. A key this store cannot have made (another
+// store's, after a switch) is an error, so that its removal is kept for the
+// store that holds it.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if !keyPattern.MatchString(key) {
-		return nil // nothing NewKey made is there
+		return fmt.Errorf("%q is not a Cloudinary public id of this server (another store's key?); kept for that store", key)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if err := s.destroy(ctx, key); err != nil {
+	found, err := s.destroy(ctx, key, "image", "upload")
+	if err != nil {
 		return err
 	}
-	if s.unsettle.pending(key) {
-		return fmt.Errorf("destroy %s: its failed upload may still land; checking again", key)
+	if !found && s.unsettle.pending(key) {
+		return fmt.Errorf("destroy %s: not found, but an upload of it may still land; checking again", key)
 	}
 	return nil
 }
 
-func (s *Store) destroy(ctx context.Context, publicID string) error {
-	return s.retry(ctx, "destroy", publicID, func(ctx context.Context) (int, error) {
+// destroy removes the asset; found reports whether there was one.
+func (s *Store) destroy(ctx context.Context, publicID, resourceType, typ string) (found bool, err error) {
+	err = s.retry(ctx, "destroy", publicID, func(ctx context.Context) (int, error) {
 		var status int
 		r, err := s.cld.Upload.Destroy(withStatus(ctx, &status), uploader.DestroyParams{
-			PublicID: publicID, Type: "upload", ResourceType: "image", Invalidate: api.Bool(true),
+			PublicID: publicID, Type: typ, ResourceType: resourceType, Invalidate: api.Bool(true),
 		})
 		switch {
 		case err != nil:
@@ -290,9 +317,12 @@ func (s *Store) destroy(ctx context.Context, publicID string) error {
 			err = fmt.Errorf("rejected: %s", r.Error.Message)
 		case r.Result != "ok" && r.Result != "not found":
 			err = fmt.Errorf("unexpected result %q", r.Result)
+		default:
+			found = r.Result == "ok"
 		}
 		return status, err
 	})
+	return found, err
 }
 
 // Open fetches the original over its delivery URL (HTTPS unless the

@@ -3,12 +3,20 @@ package cloudinary
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,11 +24,15 @@ import (
 	"github.com/mediagraph/mediagraph/internal/media"
 )
 
-func newStore(t *testing.T, timeout time.Duration) (*Store, *cloudinarytest.Server) {
+func newStore(t *testing.T, timeout time.Duration, adjust ...func(*Config)) (*Store, *cloudinarytest.Server) {
 	t.Helper()
 	fake := cloudinarytest.New()
 	t.Cleanup(fake.Close)
-	s, err := New(Config{URL: fake.URL(""), Folder: "tests", Timeout: timeout, Client: fake.Client()})
+	cfg := Config{URL: fake.URL(""), Folder: "tests", Timeout: timeout, Client: fake.Client()}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +153,99 @@ func TestDelete_NotFoundIsDone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Delete(context.Background(), "../../etc/passwd"); err != nil {
+	if d := fake.Destroys(); len(d) != 2 {
+		t.Errorf("destroys %v", d)
+	}
+}
+
+// A key this store cannot have made (the local store's, after a switch) is
+// not sent, and its removal is not reported done: the record stays for the
+// store that holds the file.
+func TestDelete_AnotherStoresKeyIsAnError(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	for _, key := range []string{"ab/0123456789abcdef0123456789abcdef.png", "../../etc/passwd"} {
+		if err := s.Delete(context.Background(), key); err == nil {
+			t.Errorf("Delete(%q) = nil: its removal record would be dropped", key)
+		}
+	}
+	if d := fake.Destroys(); len(d) != 0 {
+		t.Errorf("destroys %v", d)
+	}
+}
+
+// After a restart, "not found" for a key this process did not upload is not
+// trusted until the settle time has passed since the start: a crashed
+// process's upload may still land.
+func TestDelete_NotFoundOfAnEarlierProcessIsCheckedAgainWhileStarting(t *testing.T) {
+	const settle = 1500 * time.Millisecond
+	started := time.Now()
+	s, _ := newStore(t, 5*time.Second, func(c *Config) { c.SettleTime = settle })
+	earlier := "tests/0123456789abcdef0123456789abcdef"
+	if err := s.Delete(context.Background(), earlier); err == nil {
+		t.Fatal("not found trusted at once after the start")
+	}
+	mine, _ := put(t, s, pngBytes(t, 4, 4))
+	for range 2 { // this process's own upload: its outcome is known
+		if err := s.Delete(context.Background(), mine); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if time.Since(started) >= settle {
+		t.Fatal("the machine is too slow for this test's settle time")
+	}
+	time.Sleep(time.Until(started.Add(settle + 100*time.Millisecond)))
+	if err := s.Delete(context.Background(), earlier); err != nil {
+		t.Errorf("after the settle time: %v", err)
+	}
+}
+
+// An upload whose first attempt may have stored the asset (a 502 from a
+// proxy while Cloudinary went on) and whose retry was refused for good (a
+// 401) is still one that may land: "not found" for it is not trusted.
+func TestPut_AnUncertainAttemptBeforeARefusalStillMayLand(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second, func(c *Config) { c.SettleTime = 5 * time.Second })
+	late := cloudinarytest.BadGatewayHTML(cloudinarytest.OpUpload)
+	late.LateStore, late.Delay, late.Times = true, 500*time.Millisecond, 1
+	fake.Inject(late)
+	refused := cloudinarytest.Unauthorized(cloudinarytest.OpUpload)
+	refused.Times = 1
+	fake.Inject(refused)
+	data := pngBytes(t, 4, 4)
+	key := s.NewKey("png")
+	if _, err := s.Put(context.Background(), media.Blob{Key: key, Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)}); err == nil {
+		t.Fatal("put succeeded")
+	}
+	if err := s.Delete(context.Background(), key); err == nil {
+		t.Fatal("not found trusted although the first attempt may still land")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(fake.Stored(), key) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.Delete(context.Background(), key); err != nil {
 		t.Fatal(err)
 	}
-	if d := fake.Destroys(); len(d) != 2 {
-		t.Errorf("destroys %v: a key NewKey cannot make is not sent", d)
+	if _, ok := fake.Asset(key); ok || !slices.Contains(fake.Stored(), key) {
+		t.Errorf("the late asset: stored %v, still there %v", fake.Stored(), ok)
+	}
+}
+
+// A client that goes away cancels its upload; that is no error to log.
+func TestPut_CancelledIsNotLoggedAsAnError(t *testing.T) {
+	var logs bytes.Buffer
+	s, fake := newStore(t, 5*time.Second, func(c *Config) {
+		c.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Delay: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	data := pngBytes(t, 4, 4)
+	_, err := s.Put(ctx, media.Blob{Key: s.NewKey("png"), Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("put: %v", err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a cancelled upload was logged as an error:\n%s", logs.String())
 	}
 }
 
@@ -191,5 +291,103 @@ func TestConfig_ValidateNamesTheVariableNotTheSecret(t *testing.T) {
 	}
 	if err := (Config{URL: "cloudinary://k:s@c", Folder: "a/b-c_d", Timeout: time.Second}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// The API never redirects; a redirect is not followed, so that a signed form
+// is not sent again to another host.
+func TestDelete_RedirectIsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	t.Cleanup(other.Close)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	s, err := New(Config{URL: "cloudinary://1234:abcd@demo?upload_prefix=" + redirector.URL, Folder: "tests", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(context.Background(), "tests/0123456789abcdef0123456789abcdef"); err == nil {
+		t.Error("a redirect counted as a removal")
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the signed destroy followed the redirect %d times", n)
+	}
+}
+
+// An answer naming anything but an image upload under the key is refused,
+// and what was stored is destroyed as what it is (a removal, which destroys
+// image uploads, would find nothing).
+func TestPut_AnAssetOfAnotherTypeIsRefusedAndDestroyed(t *testing.T) {
+	s, fake := newStore(t, 5*time.Second)
+	for _, c := range []struct{ resourceType, typ, destroyed string }{
+		{"raw", "upload", "raw:"},
+		{"image", "private", ""},
+	} {
+		key := s.NewKey("png")
+		fake.Inject(cloudinarytest.Fault{Op: cloudinarytest.OpUpload, Status: 200, Times: 1, Body: fmt.Sprintf(
+			`{"public_id":%q,"secure_url":"https://x/%s","resource_type":%q,"type":%q,"version":1}`, key, key, c.resourceType, c.typ)})
+		data := pngBytes(t, 4, 4)
+		_, err := s.Put(context.Background(), media.Blob{Key: key, Format: "png", Size: int64(len(data)), Body: bytes.NewReader(data)})
+		if err == nil || !strings.Contains(err.Error(), c.resourceType+"/"+c.typ) {
+			t.Errorf("%s/%s: put %v", c.resourceType, c.typ, err)
+		}
+		if d := fake.Destroys(); !slices.Contains(d, c.destroyed+key) {
+			t.Errorf("%s/%s: destroys %v", c.resourceType, c.typ, d)
+		}
+	}
+}
+
+// A URL the SDK cannot build (it recovers its own panics into an error) is
+// logged with its public id, not only answered as "".
+func TestURL_AFailedBuildIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	s, _ := newStore(t, time.Second, func(c *Config) { c.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
+	u := s.logFailedURL("tests/abc", func() (string, error) { return "", errors.New("failed to build URL: boom") })
+	if u != "" || !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "public_id=tests/abc") {
+		t.Errorf("url %q, logs %s", u, logs.String())
+	}
+}
+
+// The SDK streams an upload through an io.Pipe from a goroutine of its own;
+// a failed or abandoned upload must not leave it behind.
+func TestPut_LeavesNoCopyingGoroutine(t *testing.T) {
+	refuser := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized) // before reading the body
+		_, _ = io.WriteString(w, `{"error":{"message":"Unknown API key"}}`)
+	}))
+	t.Cleanup(refuser.Close)
+	stop := make(chan struct{})
+	staller := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(staller.Close)
+	t.Cleanup(func() { close(stop) })
+	big := bytes.Repeat([]byte{0x89}, 8<<20)
+	for name, prefix := range map[string]string{"refused unread": refuser.URL, "timed out": staller.URL} {
+		s, err := New(Config{URL: "cloudinary://1234:abcd@demo?upload_prefix=" + prefix, Folder: "tests", Timeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Put(context.Background(), media.Blob{Key: s.NewKey("png"), Size: int64(len(big)), Body: bytes.NewReader(big)}); err == nil {
+			t.Fatalf("%s: put succeeded", name)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			buf := make([]byte, 1<<20)
+			if n := runtime.Stack(buf, true); !bytes.Contains(buf[:n], []byte("postIOReader")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the SDK's copying goroutine is still running", name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }

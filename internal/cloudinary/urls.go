@@ -16,22 +16,32 @@ import (
 // without t, a transformation of it with t. Safe for concurrent use.
 func (s *Store) URL(img *media.Image, t *media.Transform) string {
 	publicID := metaString(img.Provider, "public_id", img.StorageKey)
-	a, err := asset.Image(publicID, &s.conf)
+	return s.logFailedURL(publicID, func() (string, error) {
+		a, err := asset.Image(publicID, &s.conf)
+		if err != nil {
+			return "", err
+		}
+		if typ := metaString(img.Provider, "type", ""); typ != "" {
+			a.DeliveryType = api.DeliveryType(typ)
+		}
+		a.Version = metaInt(img.Provider, "version")
+		if t == nil {
+			// The original, in its own format (the extension names it).
+			a.PublicID += "." + metaString(img.Provider, "format", img.Format)
+		} else {
+			a.Transformation = transformation(t)
+		}
+		return a.String()
+	})
+}
+
+// logFailedURL returns the URL build's result, logging a failure: the SDK
+// turns its panics into an error, and the contract's url is non-null, so the
+// empty string the client gets must leave a trace.
+func (s *Store) logFailedURL(publicID string, build func() (string, error)) string {
+	u, err := build()
 	if err != nil {
-		return ""
-	}
-	if typ := metaString(img.Provider, "type", ""); typ != "" {
-		a.DeliveryType = api.DeliveryType(typ)
-	}
-	a.Version = metaInt(img.Provider, "version")
-	if t == nil {
-		// The original, in its own format (the extension names it).
-		a.PublicID += "." + metaString(img.Provider, "format", img.Format)
-	} else {
-		a.Transformation = transformation(t)
-	}
-	u, err := a.String()
-	if err != nil {
+		s.log.Error("build delivery URL", "op", "cloudinary.url", "public_id", publicID, "err", s.secrets.Replace(err.Error()))
 		return ""
 	}
 	return u

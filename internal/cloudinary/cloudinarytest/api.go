@@ -22,7 +22,7 @@ import (
 )
 
 var (
-	apiPath     = regexp.MustCompile(`^/v1_1/([^/]+)/(auto/upload|image/upload|image/destroy|ping)$`)
+	apiPath     = regexp.MustCompile(`^/v1_1/([^/]+)/(auto/upload|image/upload|(?:image|raw|video)/destroy|ping)$`)
 	versionPart = regexp.MustCompile(`^v[0-9]+$`)
 	// transformPart is one transformation component as the store writes them.
 	transformPart = regexp.MustCompile(`^([cgfq]_[a-z0-9]+|[hwxy]_[0-9]+)(,([cgfq]_[a-z0-9]+|[hwxy]_[0-9]+))*$`)
@@ -37,8 +37,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case m[2] == "ping" && (r.Method == http.MethodHead || r.Method == http.MethodGet):
 			s.ping(w, r)
-		case m[2] == "image/destroy" && r.Method == http.MethodPost:
-			s.destroy(w, r)
+		case strings.HasSuffix(m[2], "/destroy") && r.Method == http.MethodPost:
+			s.destroy(w, r, strings.TrimSuffix(m[2], "/destroy"))
 		case strings.HasSuffix(m[2], "upload") && r.Method == http.MethodPost:
 			s.upload(w, r)
 		default:
@@ -114,7 +114,7 @@ func readUpload(r *http.Request) (fields url.Values, file []byte, err error) {
 // does; it returns the message of the 401 to answer, or "".
 func checkSignature(params url.Values) string {
 	if params.Get("api_key") != Key {
-		return "Invalid api_key " + params.Get("api_key")
+		return "Unknown API key " + params.Get("api_key")
 	}
 	ts, err := strconv.ParseInt(params.Get("timestamp"), 10, 64)
 	if err != nil {
@@ -186,7 +186,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		apiError(w, status, "fake: the SDK sends uploads with chunked transfer encoding")
 		return
 	}
-	if f != nil && (f.Status != 0 || f.Drop) {
+	faulty := f != nil && (f.Status != 0 || f.Drop)
+	if faulty && !f.StoreFirst && !f.LateStore {
 		status = f.Status
 		answerFault(w, f)
 		return
@@ -216,14 +217,25 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.stored = append(s.stored, publicID)
 		s.mu.Unlock()
 	}
-	if f != nil && f.LateStore {
+	switch {
+	case faulty && f.StoreFirst:
+		store()
+		status = f.Status
+		answerFault(w, f)
+		return
+	case faulty: // LateStore
+		time.AfterFunc(f.Delay, store)
+		status = f.Status
+		answerFault(w, f)
+		return
+	case f != nil && f.LateStore:
 		if !hold(r, f) {
 			s.cancelled(rec)
 			time.AfterFunc(f.Delay, store)
 			return
 		}
 		store()
-	} else {
+	default:
 		store()
 		if !hold(r, f) {
 			s.cancelled(rec)
@@ -257,7 +269,7 @@ func (s *Server) result(r *http.Request, a *Asset) map[string]any {
 	}
 }
 
-func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) destroy(w http.ResponseWriter, r *http.Request, resourceType string) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return
@@ -269,7 +281,11 @@ func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
 	}
 	f := s.fault(OpDestroy, params.Get("public_id"))
 	s.mu.Lock()
-	s.destroys = append(s.destroys, params.Get("public_id"))
+	if resourceType == "image" {
+		s.destroys = append(s.destroys, params.Get("public_id"))
+	} else {
+		s.destroys = append(s.destroys, resourceType+":"+params.Get("public_id"))
+	}
 	s.mu.Unlock()
 	if r.Header.Get("Content-Type") != "" {
 		apiError(w, http.StatusBadRequest, "fake: the SDK sends destroy without a Content-Type")
@@ -289,7 +305,7 @@ func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
 	id := params.Get("public_id")
 	result := "not found"
 	s.mu.Lock()
-	if _, ok := s.assets[id]; ok {
+	if _, ok := s.assets[id]; ok && resourceType == "image" { // every stored asset is an image
 		delete(s.assets, id)
 		result = "ok"
 	}

@@ -147,7 +147,8 @@ func (s *Server) Uploads() []Upload {
 }
 
 // Destroys returns the public ids of destroy requests received so far
-// (refused ones included).
+// (refused ones included), prefixed with "raw:" or "video:" when sent for
+// that resource type.
 func (s *Server) Destroys() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,7 +10,8 @@ import (
 type Fault struct {
 	Op Op
 	// Status and Body, when Status is set, replace the answer (nothing is
-	// stored or destroyed); ContentType defaults to application/json.
+	// stored or destroyed, unless StoreFirst or LateStore says otherwise);
+	// ContentType defaults to application/json.
 	Status      int
 	Body        string
 	ContentType string
@@ -19,8 +20,14 @@ type Fault struct {
 	Delay time.Duration
 	// LateStore, with Delay, stores an upload only after the delay, even
 	// when the client has gone by then: an asset that lands after its
-	// uploader gave up.
+	// uploader gave up. With Status or Drop, the fault is answered at once
+	// and the upload stored after the delay all the same (a proxy that gave
+	// up on a Cloudinary that went on).
 	LateStore bool
+	// StoreFirst, with Status or Drop, stores the upload before answering
+	// the fault: a proxy's 502 or a dropped connection after Cloudinary had
+	// stored the asset.
+	StoreFirst bool
 	// PublicID, when set, limits the fault to destroys of that public id.
 	PublicID string
 	// Drop closes the connection without an answer (after reading the
@@ -49,7 +56,7 @@ func Unavailable(op Op) Fault { return Fault{Op: op, Status: 503, Body: `{}`} }
 
 // Unauthorized is Cloudinary's 401 for a bad key.
 func Unauthorized(op Op) Fault {
-	return Fault{Op: op, Status: 401, Body: `{"error":{"message":"Invalid api_key ` + Key + `"}}`}
+	return Fault{Op: op, Status: 401, Body: `{"error":{"message":"Unknown API key ` + Key + `"}}`}
 }
 
 // RateLimited is a 420 (Cloudinary's rate limit answer).

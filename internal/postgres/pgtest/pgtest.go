@@ -21,44 +21,57 @@ import (
 // says otherwise.
 const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// Run creates a fresh database, stores its URL in *url, runs the package's
-// tests and drops the database. It fails loudly, never skips, when
-// PostgreSQL cannot be reached.
-func Run(m *testing.M, url *string) int {
+// Run creates a fresh database for each of urls (one is the usual), stores
+// its URL there, runs the package's tests and drops the databases. A second
+// database serves tests that must not share rows with the others. It fails
+// loudly, never skips, when PostgreSQL cannot be reached.
+func Run(m *testing.M, urls ...*string) int {
 	admin := os.Getenv("TEST_DATABASE_URL")
 	if admin == "" {
 		admin = DefaultAdminURL
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	cfg, err := pgx.ParseConfig(admin)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: TEST_DATABASE_URL: %v\n", err)
 		return 1
 	}
+	for _, url := range urls {
+		name, err := create(cfg, admin, url)
+		if name != "" {
+			defer drop(cfg, name)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// create makes and migrates a database of a random name, storing its URL in
+// *url; the name is returned (for dropping) once the database exists.
+func create(cfg *pgx.ConnConfig, admin string, url *string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "mediagraph_test_" + hex.EncodeToString(b[:])
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: cannot reach PostgreSQL at %s (set TEST_DATABASE_URL): %v\n", cfg.Host, err)
-		return 1
+		return "", fmt.Errorf("cannot reach PostgreSQL at %s (set TEST_DATABASE_URL): %w", cfg.Host, err)
 	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: create database: %v\n", err)
-		return 1
+		_ = conn.Close(ctx)
+		return "", fmt.Errorf("create database: %w", err)
 	}
 	_ = conn.Close(ctx)
-	defer drop(cfg, name)
-
 	*url = withDatabase(admin, name)
 	pool, err := postgres.Open(ctx, *url)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "pgtest: migrate: %v\n", err)
-		return 1
+		return name, fmt.Errorf("migrate: %w", err)
 	}
 	pool.Close()
-	return m.Run()
+	return name, nil
 }
 
 // withDatabase returns the connection string with its database replaced.
