@@ -176,7 +176,7 @@ func TestAuth_BadTokensAreUnauthenticated(t *testing.T) {
 			t.Fatalf("code %q: %s", resp.code(), resp.Raw)
 		}
 	})
-	if bytes.Contains(e.logs.Bytes(), []byte(testSecret)) {
+	if strings.Contains(e.logs.String(), testSecret) {
 		t.Error("the secret reached the log")
 	}
 }

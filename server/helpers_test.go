@@ -51,13 +51,13 @@ type testEnv struct {
 	mediaDir string
 	// queries counts the SQL statements the pool has run.
 	queries atomic.Int64
-	logs    *bytes.Buffer
+	logs    *lockedWriter // read with String: the server writes as tests read
 }
 
 // newEnv starts a server; adjust may change its configuration first.
 func newEnv(t testing.TB, adjust ...func(*config)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, mediaDir: t.TempDir(), logs: &bytes.Buffer{}}
+	e := &testEnv{t: t, mediaDir: t.TempDir(), logs: &lockedWriter{w: &bytes.Buffer{}}}
 	var h http.Handler = http.NotFoundHandler()
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
@@ -70,7 +70,7 @@ func newEnv(t testing.TB, adjust ...func(*config)) *testEnv {
 	for _, f := range adjust {
 		f(&e.cfg)
 	}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: e.logs}, nil))
+	log := slog.New(slog.NewJSONHandler(e.logs, nil))
 	a, err := newApp(context.Background(), e.cfg, log, func(c *pgxpool.Config) {
 		c.ConnConfig.Tracer = countingTracer{&e.queries}
 	})
