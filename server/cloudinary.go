@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mediagraph/mediagraph/internal/cloudinary"
+	"github.com/mediagraph/mediagraph/internal/postgres"
+	"github.com/mediagraph/mediagraph/internal/transport"
 )
 
 // openCloudinary builds the Cloudinary store, and the spool directory where
@@ -27,20 +25,8 @@ func openCloudinary(cfg config, log *slog.Logger) (*cloudinary.Store, string, er
 		return nil, "", err
 	}
 	spool := filepath.Join(cfg.MediaDir, ".spool")
-	if err := os.MkdirAll(spool, 0o755); err != nil {
+	if err := transport.PrepareSpool(spool); err != nil {
 		return nil, "", fmt.Errorf("MEDIA_DIR: %w", err)
-	}
-	entries, err := os.ReadDir(spool)
-	if err != nil {
-		return nil, "", fmt.Errorf("MEDIA_DIR: %w", err)
-	}
-	for _, e := range entries {
-		// Only the transport's own temp files: MEDIA_DIR may be shared.
-		if strings.HasPrefix(e.Name(), "upload-") {
-			if err := os.Remove(filepath.Join(spool, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, "", fmt.Errorf("clean spool: %w", err)
-			}
-		}
 	}
 	return store, spool, nil
 }
@@ -51,10 +37,7 @@ func openCloudinary(cfg config, log *slog.Logger) (*cloudinary.Store, string, er
 // the local store's keys end in an extension (ab/<hex>.png), Cloudinary's
 // public ids never hold a dot (CLOUDINARY_FOLDER/<hex>).
 func refuseOtherStore(ctx context.Context, pool *pgxpool.Pool, cloud bool) error {
-	var images, removals int64
-	err := pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM images WHERE (strpos(storage_key, '.') > 0) = $1),
-		(SELECT count(*) FROM blob_removals WHERE (strpos(storage_key, '.') > 0) = $1)`, cloud).Scan(&images, &removals)
+	images, removals, err := postgres.NewRepository(pool).CountKeys(ctx, cloud)
 	if err != nil {
 		return fmt.Errorf("check the store of existing images: %w", err)
 	}

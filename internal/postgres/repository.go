@@ -27,6 +27,17 @@ func NewRepository(pool *pgxpool.Pool) *Repository { return &Repository{pool: po
 // Ping reports whether the database answers.
 func (r *Repository) Ping(ctx context.Context) error { return r.pool.Ping(ctx) }
 
+// CountKeys counts the images and pending removals whose storage keys hold a
+// dot (withDot) or do not: the local store's keys end in an extension,
+// Cloudinary's public ids never hold one, so this tells how many belong to
+// each store.
+func (r *Repository) CountKeys(ctx context.Context, withDot bool) (images, removals int64, err error) {
+	err = r.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM images WHERE (strpos(storage_key, '.') > 0) = $1),
+		(SELECT count(*) FROM blob_removals WHERE (strpos(storage_key, '.') > 0) = $1)`, withDot).Scan(&images, &removals)
+	return images, removals, err
+}
+
 const userColumns = `id::text, subject, name, avatar_id::text, avatar_crop, created_at`
 
 func scanUser(row pgx.Row) (media.User, error) {

@@ -230,3 +230,31 @@ func TestMultipartMoveTo(t *testing.T) {
 		t.Fatal("second MoveTo created a file")
 	}
 }
+
+// TestPrepareSpool_RemovesOnlyLeftUploads: the spool may be shared, so only
+// the transport's own temp files from an interrupted run are removed.
+func TestPrepareSpool_RemovesOnlyLeftUploads(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	if err := PrepareSpool(dir); err != nil { // creates it
+		t.Fatal(err)
+	}
+	for _, name := range []string{"upload-123", "upload-abc", "put-9", "keep.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := PrepareSpool(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if strings.Join(left, ",") != "keep.txt,put-9" {
+		t.Errorf("left %v, want keep.txt and put-9", left)
+	}
+}

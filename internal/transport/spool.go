@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -20,6 +23,30 @@ var bufPool = sync.Pool{New: func() any {
 	b := make([]byte, copyBufSize)
 	return &b
 }}
+
+// spoolPrefix starts the name of every temp file an upload spills to.
+const spoolPrefix = "upload-"
+
+// PrepareSpool creates dir and removes the temp files of uploads an
+// interrupted run left there; other files are left alone, since the
+// directory may be shared.
+func PrepareSpool(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), spoolPrefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // errFileTooLarge reports a file part longer than the per-file limit.
 var errFileTooLarge = errors.New("file too large")
@@ -116,7 +143,7 @@ func (s *spool) receive(r io.Reader) (*content, error) {
 // spill creates c's temp file, registers it for cleanup and writes the
 // bytes buffered so far.
 func (s *spool) spill(c *content, buffered [][]byte) error {
-	f, err := os.CreateTemp(s.dir, "upload-*")
+	f, err := os.CreateTemp(s.dir, spoolPrefix+"*")
 	if err != nil {
 		return &storageError{err}
 	}
