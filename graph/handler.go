@@ -20,6 +20,9 @@ type HandlerConfig struct {
 	MaxFieldBytes int64
 	// MemoryFileBytes is the largest upload kept in memory; larger ones spill to SpoolDir.
 	MemoryFileBytes int64
+	// MemoryBudgetBytes bounds the upload bytes held in memory by all
+	// requests together; 0 means no bound but MemoryFileBytes per file.
+	MemoryBudgetBytes int64
 	// SpoolDir holds uploads in flight.
 	SpoolDir string
 	// Complexity is the largest query complexity accepted.
@@ -45,6 +48,7 @@ func NewHandler(svc *media.Service, cfg HandlerConfig, log *slog.Logger) http.Ha
 		MaxFiles:        limits.MaxFiles,
 		MaxFieldBytes:   cfg.MaxFieldBytes,
 		MemoryFileBytes: cfg.MemoryFileBytes,
+		MemoryBudget:    memoryBudget(cfg.MemoryBudgetBytes),
 		SpoolDir:        cfg.SpoolDir,
 		OnFile:          cfg.OnUploadBytes,
 	})
@@ -61,6 +65,13 @@ func NewHandler(svc *media.Service, cfg HandlerConfig, log *slog.Logger) http.Ha
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return csrfGate(withRequest(svc, srv))
+}
+
+func memoryBudget(bytes int64) *transport.MemoryBudget {
+	if bytes <= 0 {
+		return nil
+	}
+	return transport.NewMemoryBudget(bytes)
 }
 
 // Playground serves Altair, an in-browser GraphQL IDE that can send files,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"image/jpeg"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,7 +99,6 @@ func bareHandler(dir string) http.Handler {
 // benchUploads posts b.N uploads from eight concurrent clients and reports
 // throughput and the peak heap above what it was before.
 func benchUploads(b *testing.B, url, tok string, base []byte) {
-	var seq atomic.Int64
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	runtime.GC()
 	var before runtime.MemStats
@@ -125,7 +126,7 @@ func benchUploads(b *testing.B, url, tok string, base []byte) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			body, ctype, n := uniqueUpload(base, seq.Add(1))
+			body, ctype, n := uniqueUpload(base, benchSeq.Add(1))
 			req, _ := http.NewRequest(http.MethodPost, url, body)
 			req.ContentLength = n
 			req.Header.Set("Content-Type", ctype)
@@ -150,13 +151,20 @@ func benchUploads(b *testing.B, url, tok string, base []byte) {
 
 // uniqueUpload streams an uploadImage request whose file is base with a
 // numbered JPEG comment after SOI, without copying base.
+// benchRun makes every run's uploads differ from earlier runs' ones, which
+// the package's shared database still holds: a repeat would be deduped.
+var (
+	benchRun = rand.Text()
+	benchSeq atomic.Int64
+)
+
 func uniqueUpload(base []byte, n int64) (io.Reader, string, int64) {
 	var head bytes.Buffer
 	w := multipart.NewWriter(&head)
 	_ = w.WriteField("operations", `{"query":"mutation($file: Upload!) { uploadImage(file: $file) { id sha256 } }","variables":{"file":null}}`)
 	_ = w.WriteField("map", `{"1":["variables.file"]}`)
 	_, _ = w.CreateFormFile("1", "bench.jpg")
-	comment := fmt.Sprintf("upload %d", n)
+	comment := fmt.Sprintf("upload %s %d", benchRun, n)
 	head.Write(base[:2]) // SOI
 	head.Write([]byte{0xFF, 0xFE})
 	_ = binary.Write(&head, binary.BigEndian, uint16(len(comment)+2))
@@ -291,17 +299,49 @@ func postOK(b *testing.B, client *http.Client, req *http.Request, ok func([]byte
 // cpuMeter measures the CPU time (user and system) the test process, client
 // and server together, spends per operation. Unlike req/s it barely moves
 // when other programs load the machine, so pipeline and bare compare even
-// on a busy host. PostgreSQL's share is not in it.
+// on a busy host. PostgreSQL's share is not in it; host-cpu-ms/op is the
+// whole machine's busy CPU per operation (from /proc/stat, where there is
+// one): PostgreSQL, the kernel's writeback and whatever else runs included.
 type cpuMeter struct {
-	b     *testing.B
-	start time.Duration
+	b         *testing.B
+	start     time.Duration
+	hostStart time.Duration
 }
 
-func startCPUMeter(b *testing.B) cpuMeter { return cpuMeter{b: b, start: processCPU(b)} }
+func startCPUMeter(b *testing.B) cpuMeter {
+	return cpuMeter{b: b, start: processCPU(b), hostStart: hostCPU()}
+}
 
 func (m cpuMeter) report() {
 	used := processCPU(m.b) - m.start
 	m.b.ReportMetric(float64(used.Microseconds())/1000/float64(m.b.N), "cpu-ms/op")
+	if m.hostStart > 0 {
+		host := hostCPU() - m.hostStart
+		m.b.ReportMetric(float64(host.Microseconds())/1000/float64(m.b.N), "host-cpu-ms/op")
+	}
+}
+
+// hostCPU is the busy time of all CPUs since boot (user, nice, system, irq,
+// softirq, steal), or 0 without /proc/stat.
+func hostCPU() time.Duration {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(stat), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // not idle (4) nor iowait (5)
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 func processCPU(b *testing.B) time.Duration {

@@ -27,9 +27,10 @@ import (
 // Serving limits that are not configuration.
 const (
 	shutdownGrace   = 30 * time.Second
-	maxFieldBytes   = 1 << 20   // JSON bodies, multipart operations and map
-	memoryFileBytes = 256 << 10 // uploads up to this stay in memory
-	maxComplexity   = 10000     // a page of 100 images with a dozen fields each
+	maxFieldBytes   = 1 << 20  // JSON bodies, multipart operations and map
+	memoryFileBytes = 4 << 20  // uploads up to this stay in memory...
+	memoryBudget    = 32 << 20 // ...while all of them together stay under this
+	maxComplexity   = 10000    // a page of 100 images with a dozen fields each
 	readyTimeout    = 2 * time.Second
 )
 
@@ -173,12 +174,13 @@ type storeFiles struct {
 // routes builds the HTTP surface of API.md.
 func routes(cfg config, svc *media.Service, files storeFiles, authn *auth.Authenticator, m *observe.Metrics, log *slog.Logger) http.Handler {
 	gql := graph.NewHandler(svc, graph.HandlerConfig{
-		MaxFieldBytes:   maxFieldBytes,
-		MemoryFileBytes: memoryFileBytes,
-		SpoolDir:        files.spool,
-		Complexity:      maxComplexity,
-		OnUploadBytes:   m.ObserveUpload,
-		Observer:        m,
+		MaxFieldBytes:     maxFieldBytes,
+		MemoryFileBytes:   memoryFileBytes,
+		MemoryBudgetBytes: memoryBudget,
+		SpoolDir:          files.spool,
+		Complexity:        maxComplexity,
+		OnUploadBytes:     m.ObserveUpload,
+		Observer:          m,
 	}, log)
 	gql = authn.Middleware(gql)
 

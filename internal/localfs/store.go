@@ -80,6 +80,7 @@ type Store struct {
 	madeDirs   sync.Map
 	flusher    *flusher // group commit of flushes; nil: each Put flushes its own
 	noFsync    bool
+	direct     bool // bodies in memory are written with O_DIRECT
 
 	signingKey  []byte
 	maxPixels   int64
@@ -137,6 +138,7 @@ func New(cfg Config) (*Store, error) {
 		}
 	}
 	s.noFsync = cfg.NoFsync
+	s.direct = !s.noFsync && directSupported(s.spool)
 	if haveSyncfs {
 		s.flusher = newFlusher(syncFS(s.originals))
 	}
@@ -196,11 +198,11 @@ func isHex(s string) bool {
 	return true
 }
 
-// Put stores the blob. A spooled upload is renamed into place; anything else
-// is written to a temporary file and renamed, so that a reader never sees
-// half a file. Either way the file and its directory entry are on stable
-// storage before Put returns, so a committed row never outlives its bytes on
-// power loss.
+// Put stores the blob. A spooled upload is renamed into place. Anything
+// else (an upload held in memory) is written in place with direct I/O where
+// the filesystem has it, or else to a temporary file that is then renamed.
+// Either way the file and its directory entry are on stable storage before
+// Put returns, so a committed row never outlives its bytes on power loss.
 func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error) {
 	dest, ok := s.path(blob.Key)
 	if !ok {
@@ -214,6 +216,8 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 			_ = os.Remove(dest)
 			return nil, err
 		}
+	} else if s.direct {
+		return nil, s.putDirect(ctx, dest, blob)
 	} else if err := s.writeFile(ctx, dest, blob.Body); err != nil {
 		return nil, err
 	}
@@ -222,6 +226,22 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 		return nil, err
 	}
 	return nil, nil
+}
+
+// putDirect writes a body that is not a spooled file (one held in memory)
+// straight to its place with direct I/O, then makes its directory entry
+// durable: no temporary file and no dirty pages to flush. Nothing serves a
+// key before its row exists, so a half-written file is never seen, and one
+// left by a crash is a guarded key without a row, which the sweep removes.
+func (s *Store) putDirect(ctx context.Context, dest string, blob media.Blob) error {
+	if err := writeDirect(dest, contextReader{ctx, blob.Body}, blob.Size); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Dir(dest)); err != nil {
+		_ = os.Remove(dest)
+		return err
+	}
+	return nil
 }
 
 // flush makes the file at path and its directory entry durable.

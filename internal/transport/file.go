@@ -10,31 +10,56 @@ import (
 // content is the received bytes of one file part, shared by all the *File
 // views handed to resolvers. It lives in memory or in a temp file.
 type content struct {
-	size int64
-	sum  [32]byte
-	mem  *memContent // in-memory content, or nil
+	size   int64
+	sum    [32]byte
+	budget *MemoryBudget // what mem's chunks are counted against
 
-	mu       sync.Mutex
-	f        *os.File // spilled content, or nil
-	tempPath string   // name to remove at cleanup; "" once moved or removed
+	mu       sync.RWMutex
+	mem      *memContent // in-memory content, or nil
+	f        *os.File    // spilled content, or nil
+	tempPath string      // name to remove at cleanup; "" once moved or removed
 	moved    bool
 	closed   bool
 }
 
 // ReadAt reads the shared content; it is safe for concurrent use.
 func (c *content) ReadAt(p []byte, off int64) (int, error) {
-	if c.mem != nil {
-		return c.mem.ReadAt(p, off)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	switch {
+	case c.closed:
+		return 0, errReleased
+	case c.f != nil:
+		return c.f.ReadAt(p, off)
 	}
-	return c.f.ReadAt(p, off)
+	return c.mem.ReadAt(p, off)
 }
 
-// memContent is content held in memory as a list of chunks (each a
-// separate allocation of exactly the bytes received, so receiving never
-// copies a growing buffer).
+// memContent is content held in memory as a list of pooled chunks, so
+// receiving never copies a growing buffer and the next request reuses them.
 type memContent struct {
-	chunks [][]byte
+	chunks [][]byte  // the bytes, each a prefix of a pooled buffer
+	bufs   []*[]byte // the pooled buffers, returned when the content is freed
 	size   int64
+}
+
+// add appends the first n bytes of the pooled buffer b.
+func (m *memContent) add(b *[]byte, n int) {
+	m.chunks = append(m.chunks, (*b)[:n])
+	m.bufs = append(m.bufs, b)
+	m.size += int64(n)
+}
+
+// freeMem returns the memory chunks to the pool and the budget; c.mu is held.
+func (c *content) freeMem() {
+	if c.mem == nil {
+		return
+	}
+	c.budget.give(int64(len(c.mem.bufs)) * copyBufSize)
+	for _, b := range c.mem.bufs {
+		putChunk(b)
+	}
+	c.mem = nil
 }
 
 // ReadAt implements io.ReaderAt over the chunks.
@@ -68,6 +93,7 @@ func (c *content) release() {
 		return
 	}
 	c.closed = true
+	c.freeMem()
 	if c.f != nil {
 		_ = c.f.Close()
 	}

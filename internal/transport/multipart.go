@@ -43,8 +43,13 @@ type MultipartForm struct {
 	MaxFieldBytes int64
 	// MemoryFileBytes is the largest file kept in memory; a larger one
 	// spills to a temp file as it arrives. 0 means 256 KiB; a negative
-	// value spills every non-empty file.
+	// value spills every non-empty file. When the declared rest of the body
+	// is larger than this, a file spills past 256 KiB: it may be a large
+	// one, which is better not buffered first.
 	MemoryFileBytes int64
+	// MemoryBudget, when set, bounds the file bytes held in memory by all
+	// requests together; a file that would go over it spills.
+	MemoryBudget *MemoryBudget
 	// SpoolDir is where temp files are created ("" means os.TempDir()).
 	// Point it at the media store's filesystem so File.MoveTo can rename
 	// files into place.
@@ -138,7 +143,7 @@ func (m MultipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 
-	body := &bodyReader{r: http.MaxBytesReader(w, r.Body, limit)}
+	body := &bodyReader{r: http.MaxBytesReader(w, r.Body, limit), declared: r.ContentLength}
 	q := &mpRequest{
 		cfg:   m,
 		body:  body,
@@ -146,7 +151,7 @@ func (m MultipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		// mime/multipart reads through a 4 KiB bufio.Reader unless handed a
 		// larger one: 64 KiB reads cut the syscalls of a 20 MiB body by 16.
 		mr:    multipart.NewReader(bufio.NewReaderSize(newPartHeaderFilter(body, boundary), readBufSize), boundary),
-		spool: spool{dir: m.spoolDir(), memLimit: m.memoryFileBytes(), maxFile: m.maxFileBytes()},
+		spool: spool{dir: m.spoolDir(), memLimit: m.memoryFileBytes(), maxFile: m.maxFileBytes(), budget: m.MemoryBudget},
 	}
 	defer q.spool.release()
 
@@ -170,12 +175,25 @@ func (m MultipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 // a body over the limit or a broken connection from a malformed multipart
 // stream.
 type bodyReader struct {
-	r   io.Reader
-	err error
+	r        io.Reader
+	err      error
+	declared int64 // the Content-Length, or -1
+	read     int64
+}
+
+// remaining is how many bytes of the body are still to be read as the
+// client declared it, or -1 when it did not (a chunked body). The multipart
+// reader reads ahead, so it may be a little less.
+func (b *bodyReader) remaining() int64 {
+	if b.declared < 0 {
+		return -1
+	}
+	return max(b.declared-b.read, 0)
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
+	b.read += int64(n)
 	if err != nil && err != io.EOF && b.err == nil {
 		b.err = err
 	}

@@ -130,7 +130,7 @@ func (q *mpRequest) file(part *multipart.Part) *reqError {
 		e.ext = map[string]any{"maxFiles": max}
 		return e
 	}
-	c, err := q.spool.receive(part)
+	c, err := q.spool.receive(part, q.body.remaining())
 	if err != nil {
 		var se *storageError
 		switch {

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // copyBufSize is the size of the pooled buffers used to move file bytes;
@@ -19,10 +19,15 @@ const (
 	readBufSize = 64 << 10
 )
 
+// bufPool holds the buffers that file bytes are read into; those of files
+// kept in memory return to it when their request ends.
 var bufPool = sync.Pool{New: func() any {
 	b := make([]byte, copyBufSize)
 	return &b
 }}
+
+func getChunk() *[]byte  { return bufPool.Get().(*[]byte) }
+func putChunk(b *[]byte) { bufPool.Put(b) }
 
 // spoolPrefix starts the name of every temp file an upload spills to.
 const spoolPrefix = "upload-"
@@ -57,11 +62,47 @@ type storageError struct{ err error }
 func (e *storageError) Error() string { return "storing upload: " + e.err.Error() }
 func (e *storageError) Unwrap() error { return e.err }
 
+// MemoryBudget bounds the bytes of uploaded files held in memory by all
+// requests together; a file that would go over it spills to a temp file.
+// One budget is shared by every request of a server.
+type MemoryBudget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// NewMemoryBudget returns a budget of limit bytes.
+func NewMemoryBudget(limit int64) *MemoryBudget { return &MemoryBudget{limit: limit} }
+
+// take reserves n bytes, or reports false and reserves nothing. A nil budget
+// grants everything.
+func (b *MemoryBudget) take(n int64) bool {
+	if b == nil {
+		return true
+	}
+	if b.used.Add(n) > b.limit {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (b *MemoryBudget) give(n int64) {
+	if b != nil {
+		b.used.Add(-n)
+	}
+}
+
+// earlySpillBytes is how much of a file stays in memory when the rest of
+// the body says the file may be larger than memLimit: enough for the small
+// files of a batch, little for a large file that will spill anyway.
+const earlySpillBytes = 256 << 10
+
 // spool receives the files of one request and releases them all at the end.
 type spool struct {
 	dir      string
 	memLimit int64 // files up to this size stay in memory
 	maxFile  int64 // per-file limit
+	budget   *MemoryBudget
 
 	mu       sync.Mutex
 	contents []*content
@@ -73,7 +114,8 @@ func (s *spool) track(c *content) {
 	s.mu.Unlock()
 }
 
-// release closes every temp file and removes those not moved away.
+// release closes every temp file, removes those not moved away and returns
+// the memory of the others.
 func (s *spool) release() {
 	s.mu.Lock()
 	cs := s.contents
@@ -84,77 +126,88 @@ func (s *spool) release() {
 	}
 }
 
-// receive streams r into a new content, hashing it as it goes. The content
-// stays in memory up to memLimit bytes; beyond that what was buffered and
-// then the rest are written to a temp file in dir. Reading stops after
-// maxFile+1 bytes with errFileTooLarge.
-func (s *spool) receive(r io.Reader) (*content, error) {
-	bufp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bufp)
-	buf := *bufp
+// memLimitFor is how much of the next file may stay in memory, given how
+// many bytes of the body are left to read (-1: unknown, a chunked body). A
+// body whose rest is larger than memLimit holds a file that may be too, or
+// several files: each then keeps at most earlySpillBytes in memory, so that
+// large uploads are not first buffered and then copied to disk.
+func (s *spool) memLimitFor(remaining int64) int64 {
+	if remaining >= 0 && remaining > s.memLimit+readBufSize {
+		return min(s.memLimit, earlySpillBytes)
+	}
+	return s.memLimit
+}
 
-	c := &content{}
+// receive streams r into a new content, hashing it as it goes. The content
+// stays in memory (pooled chunks, within the shared budget) up to memLimit
+// bytes; beyond that what was buffered and then the rest are written to a
+// temp file in dir. Reading stops after maxFile+1 bytes with
+// errFileTooLarge.
+func (s *spool) receive(r io.Reader, remaining int64) (*content, error) {
+	c := &content{mem: &memContent{}, budget: s.budget}
+	s.track(c)
+	memLimit := s.memLimitFor(remaining)
 	h := sha256.New()
 	lr := &io.LimitedReader{R: r, N: s.maxFile + 1}
-	var mem [][]byte
-	var memSize, total int64
+	var total int64
 	for {
-		n, rerr := fill(lr, buf)
+		chunk := getChunk()
+		n, rerr := fill(lr, *chunk)
 		if n > 0 {
 			total += int64(n)
 			if total > s.maxFile {
-				c.release()
+				putChunk(chunk)
 				return nil, errFileTooLarge
 			}
-			chunk := buf[:n]
-			h.Write(chunk)
-			if c.f == nil && memSize+int64(n) <= s.memLimit {
-				mem = append(mem, bytes.Clone(chunk))
-				memSize += int64(n)
-			} else {
-				if c.f == nil {
-					if err := s.spill(c, mem); err != nil {
-						return nil, err
-					}
-					mem = nil
+			h.Write((*chunk)[:n])
+			if c.f == nil && total <= memLimit && s.budget.take(copyBufSize) {
+				c.mem.add(chunk, n)
+				chunk = nil
+			} else if c.f == nil {
+				if err := s.spill(c); err != nil {
+					putChunk(chunk)
+					return nil, err
 				}
-				if _, err := c.f.Write(chunk); err != nil {
-					c.release()
+			}
+			if chunk != nil {
+				_, err := c.f.Write((*chunk)[:n])
+				if err != nil {
+					putChunk(chunk)
 					return nil, &storageError{err}
 				}
 			}
+		}
+		if chunk != nil {
+			putChunk(chunk)
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			c.release()
 			return nil, rerr
 		}
 	}
 	c.size = total
 	h.Sum(c.sum[:0])
-	if c.f == nil {
-		c.mem = &memContent{chunks: mem, size: total}
-	}
 	return c, nil
 }
 
-// spill creates c's temp file, registers it for cleanup and writes the
-// bytes buffered so far.
-func (s *spool) spill(c *content, buffered [][]byte) error {
+// spill creates c's temp file and moves the bytes buffered so far into it,
+// returning their memory.
+func (s *spool) spill(c *content) error {
 	f, err := os.CreateTemp(s.dir, spoolPrefix+"*")
 	if err != nil {
 		return &storageError{err}
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.f, c.tempPath = f, f.Name()
-	s.track(c)
-	for _, b := range buffered {
-		if _, err := f.Write(b); err != nil {
-			c.release()
+	for _, ch := range c.mem.chunks {
+		if _, err := f.Write(ch); err != nil {
 			return &storageError{err}
 		}
 	}
+	c.freeMem()
 	return nil
 }
 
