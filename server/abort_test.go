@@ -14,7 +14,7 @@ import (
 func TestUpload_AbortedMidBodyLeavesNothing(t *testing.T) {
 	e := newEnv(t)
 	tok := e.user("abort")
-	f := pngFile("big.png", 900, 700, 60)
+	f := pngFile("big.png", 2400, 1900, 60) // over 4 MiB: spilled, not kept in memory
 	body, ctype := multipartBody(map[string]any{"query": uploadImageMutation, "variables": map[string]any{"file": nil}},
 		[]file{f}, [][]string{{"variables.file"}})
 	u, _ := url.Parse(e.srv.URL)
@@ -22,6 +22,7 @@ func TestUpload_AbortedMidBodyLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer conn.Close()
 	var head bytes.Buffer
 	fmt.Fprintf(&head, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nAuthorization: Bearer %s\r\n\r\n",
 		u.Host, ctype, body.Len(), tok)

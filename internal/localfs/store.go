@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/mediagraph/mediagraph/internal/directio"
 	"github.com/mediagraph/mediagraph/internal/media"
 )
 
@@ -78,7 +79,7 @@ type Store struct {
 	spool      string
 	publicURL  string
 	madeDirs   sync.Map
-	flusher    *flusher // group commit of flushes; nil: each Put flushes its own
+	flusher    *flusher // group commit of flushes; nil: each Put flushes its own (always with direct I/O)
 	noFsync    bool
 	direct     bool // bodies in memory are written with O_DIRECT
 
@@ -138,8 +139,8 @@ func New(cfg Config) (*Store, error) {
 		}
 	}
 	s.noFsync = cfg.NoFsync
-	s.direct = !s.noFsync && directSupported(s.spool)
-	if haveSyncfs {
+	s.direct = !s.noFsync && directio.Supported(s.spool)
+	if haveSyncfs && !s.direct {
 		s.flusher = newFlusher(syncFS(s.originals))
 	}
 	return s, nil
@@ -234,7 +235,7 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 // key before its row exists, so a half-written file is never seen, and one
 // left by a crash is a guarded key without a row, which the sweep removes.
 func (s *Store) putDirect(ctx context.Context, dest string, blob media.Blob) error {
-	if err := writeDirect(dest, contextReader{ctx, blob.Body}, blob.Size); err != nil {
+	if err := directio.WriteFile(dest, contextReader{ctx, blob.Body}, blob.Size, 0o644); err != nil {
 		return err
 	}
 	if err := syncDir(filepath.Dir(dest)); err != nil {
@@ -244,7 +245,11 @@ func (s *Store) putDirect(ctx context.Context, dest string, blob media.Blob) err
 	return nil
 }
 
-// flush makes the file at path and its directory entry durable.
+// flush makes the file at path and its directory entry durable. Where
+// uploads spill with direct I/O their bytes are no dirty pages, so each
+// file is flushed alone; otherwise concurrent uploads share a flush of the
+// filesystem (whose dirty pages it writes, the database's too when it shares
+// the disk).
 func (s *Store) flush(path string) error {
 	if s.noFsync {
 		return nil

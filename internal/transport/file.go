@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	"github.com/mediagraph/mediagraph/internal/directio"
 )
 
 // content is the received bytes of one file part, shared by all the *File
@@ -15,9 +17,11 @@ type content struct {
 	budget *MemoryBudget // what mem's chunks are counted against
 
 	mu       sync.RWMutex
-	mem      *memContent // in-memory content, or nil
-	f        *os.File    // spilled content, or nil
-	tempPath string      // name to remove at cleanup; "" once moved or removed
+	mem      *memContent        // in-memory content, or nil
+	f        *os.File           // spilled content, or nil
+	dw       *directio.Writer   // writes f when it is a direct-I/O file
+	dr       *directio.ReaderAt // reads f when it is a direct-I/O file
+	tempPath string             // name to remove at cleanup; "" once moved or removed
 	moved    bool
 	closed   bool
 }
@@ -29,25 +33,53 @@ func (c *content) ReadAt(p []byte, off int64) (int, error) {
 	switch {
 	case c.closed:
 		return 0, errReleased
+	case c.dr != nil:
+		return c.dr.ReadAt(p, off)
 	case c.f != nil:
 		return c.f.ReadAt(p, off)
 	}
 	return c.mem.ReadAt(p, off)
 }
 
+// writePending appends the chunks held in memory to the spilled file and
+// gives their memory back: pooled chunks, each whole but the file's last.
+func (c *content) writePending() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dw != nil {
+		if err := c.dw.WriteChunks(c.mem.chunks); err != nil {
+			return err
+		}
+	} else {
+		for _, b := range c.mem.chunks {
+			if _, err := c.f.Write(b); err != nil {
+				return err
+			}
+		}
+	}
+	c.freeMem()
+	c.mem = &memContent{}
+	return nil
+}
+
 // memContent is content held in memory as a list of pooled chunks, so
 // receiving never copies a growing buffer and the next request reuses them.
 type memContent struct {
-	chunks [][]byte  // the bytes, each a prefix of a pooled buffer
-	bufs   []*[]byte // the pooled buffers, returned when the content is freed
-	size   int64
+	chunks   [][]byte  // the bytes, each a prefix of a pooled buffer
+	bufs     []*[]byte // the pooled buffers, returned when the content is freed
+	size     int64
+	budgeted int64 // what is counted against the memory budget
 }
 
-// add appends the first n bytes of the pooled buffer b.
-func (m *memContent) add(b *[]byte, n int) {
+// add appends the first n bytes of the pooled buffer b, counted against
+// the memory budget or not.
+func (m *memContent) add(b *[]byte, n int, budgeted bool) {
 	m.chunks = append(m.chunks, (*b)[:n])
 	m.bufs = append(m.bufs, b)
 	m.size += int64(n)
+	if budgeted {
+		m.budgeted += copyBufSize
+	}
 }
 
 // freeMem returns the memory chunks to the pool and the budget; c.mu is held.
@@ -55,7 +87,7 @@ func (c *content) freeMem() {
 	if c.mem == nil {
 		return
 	}
-	c.budget.give(int64(len(c.mem.bufs)) * copyBufSize)
+	c.budget.give(c.mem.budgeted)
 	for _, b := range c.mem.bufs {
 		putChunk(b)
 	}
@@ -94,6 +126,9 @@ func (c *content) release() {
 	}
 	c.closed = true
 	c.freeMem()
+	if c.dr != nil {
+		c.dr.Release()
+	}
 	if c.f != nil {
 		_ = c.f.Close()
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/mediagraph/mediagraph/internal/directio"
 )
 
 // inMemoryRecorder is an upload hook that records, by filename, whether
@@ -99,5 +101,32 @@ func TestMultipartMemoryContentUnreadableAfterTheRequest(t *testing.T) {
 	}
 	if _, err := kept.ReadAt(make([]byte, 10), 0); !errors.Is(err, errReleased) {
 		t.Errorf("ReadAt after the request: %v, want errReleased", err)
+	}
+}
+
+// Where the spool's filesystem has direct I/O, spilled files use it (their
+// bytes never become dirty pages to flush), and read back whole through it.
+func TestMultipartSpillsWithDirectIO(t *testing.T) {
+	dir := t.TempDir()
+	if !directio.Supported(dir) {
+		t.Fatalf("%s has no direct I/O: point TMPDIR at a disk filesystem", dir)
+	}
+	content := bytesOf(300_001, 9) // not a whole number of blocks
+	var direct bool
+	var back []byte
+	srv := newServer(t, MultipartForm{SpoolDir: dir, MemoryFileBytes: 1024}, func(ctx context.Context, up graphql.Upload) {
+		f := up.File.(*File)
+		direct = f.c.dr != nil
+		back, _ = io.ReadAll(io.NewSectionReader(f, 0, f.Size()))
+	})
+	r := postMultipart(t, srv, nil, field("operations", singleOps), field("map", `{"1":["variables.file"]}`), filePart("1", "a", content))
+	if r.status != http.StatusOK || r.gql(t).str(t, "upload") != want("a", content) {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	if !direct || !bytes.Equal(back, content) {
+		t.Errorf("direct %v, read back %d of %d bytes", direct, len(back), len(content))
+	}
+	if left := dirEntries(t, dir); len(left) != 0 {
+		t.Errorf("spool holds %v", left)
 	}
 }

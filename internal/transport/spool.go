@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mediagraph/mediagraph/internal/directio"
 )
 
 // copyBufSize is the size of the pooled buffers used to move file bytes;
@@ -21,8 +24,9 @@ const (
 
 // bufPool holds the buffers that file bytes are read into; those of files
 // kept in memory return to it when their request ends.
+// They are aligned for direct I/O.
 var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, copyBufSize)
+	b := directio.Aligned(copyBufSize)
 	return &b
 }}
 
@@ -100,6 +104,7 @@ const earlySpillBytes = 256 << 10
 // spool receives the files of one request and releases them all at the end.
 type spool struct {
 	dir      string
+	direct   bool  // temp files are written and read with direct I/O
 	memLimit int64 // files up to this size stay in memory
 	maxFile  int64 // per-file limit
 	budget   *MemoryBudget
@@ -138,11 +143,15 @@ func (s *spool) memLimitFor(remaining int64) int64 {
 	return s.memLimit
 }
 
+// writeBatch is how many bytes of a spilled file are gathered before they
+// are written, in one call: direct writes cost per call more than per byte.
+const writeBatch = 1 << 20
+
 // receive streams r into a new content, hashing it as it goes. The content
 // stays in memory (pooled chunks, within the shared budget) up to memLimit
 // bytes; beyond that what was buffered and then the rest are written to a
-// temp file in dir. Reading stops after maxFile+1 bytes with
-// errFileTooLarge.
+// temp file in dir, a batch at a time. Reading stops after maxFile+1 bytes
+// with errFileTooLarge.
 func (s *spool) receive(r io.Reader, remaining int64) (*content, error) {
 	c := &content{mem: &memContent{}, budget: s.budget}
 	s.track(c)
@@ -153,7 +162,9 @@ func (s *spool) receive(r io.Reader, remaining int64) (*content, error) {
 	for {
 		chunk := getChunk()
 		n, rerr := fill(lr, *chunk)
-		if n > 0 {
+		if n == 0 {
+			putChunk(chunk)
+		} else {
 			total += int64(n)
 			if total > s.maxFile {
 				putChunk(chunk)
@@ -161,24 +172,21 @@ func (s *spool) receive(r io.Reader, remaining int64) (*content, error) {
 			}
 			h.Write((*chunk)[:n])
 			if c.f == nil && total <= memLimit && s.budget.take(copyBufSize) {
-				c.mem.add(chunk, n)
-				chunk = nil
-			} else if c.f == nil {
-				if err := s.spill(c); err != nil {
-					putChunk(chunk)
-					return nil, err
+				c.mem.add(chunk, n, true)
+			} else {
+				if c.f == nil {
+					if err := s.spill(c); err != nil {
+						putChunk(chunk)
+						return nil, err
+					}
+				}
+				c.mem.add(chunk, n, false)
+				if c.mem.size >= writeBatch {
+					if err := c.writePending(); err != nil {
+						return nil, &storageError{err}
+					}
 				}
 			}
-			if chunk != nil {
-				_, err := c.f.Write((*chunk)[:n])
-				if err != nil {
-					putChunk(chunk)
-					return nil, &storageError{err}
-				}
-			}
-		}
-		if chunk != nil {
-			putChunk(chunk)
 		}
 		if rerr == io.EOF {
 			break
@@ -189,26 +197,62 @@ func (s *spool) receive(r io.Reader, remaining int64) (*content, error) {
 	}
 	c.size = total
 	h.Sum(c.sum[:0])
+	if c.f != nil {
+		if err := c.writePending(); err != nil {
+			return nil, &storageError{err}
+		}
+		c.mem = nil
+		if c.dw != nil {
+			if err := c.dw.Finish(); err != nil {
+				return nil, &storageError{err}
+			}
+			c.dr = directio.NewReaderAt(c.f, total)
+		}
+	}
 	return c, nil
 }
 
-// spill creates c's temp file and moves the bytes buffered so far into it,
-// returning their memory.
+// spill creates c's temp file; the chunks held so far are written with the
+// next batch.
 func (s *spool) spill(c *content) error {
-	f, err := os.CreateTemp(s.dir, spoolPrefix+"*")
+	f, err := s.createTemp()
 	if err != nil {
 		return &storageError{err}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.f, c.tempPath = f, f.Name()
-	for _, ch := range c.mem.chunks {
-		if _, err := f.Write(ch); err != nil {
-			return &storageError{err}
+	if s.direct {
+		c.dw = &directio.Writer{F: f}
+	}
+	return nil
+}
+
+// createTemp creates a temp file in the spool directory, for direct I/O
+// where the spool has it.
+func (s *spool) createTemp() (*os.File, error) {
+	if !s.direct {
+		return os.CreateTemp(s.dir, spoolPrefix+"*")
+	}
+	for {
+		f, err := directio.Create(filepath.Join(s.dir, spoolPrefix+rand.Text()), 0o600)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
 		}
 	}
-	c.freeMem()
-	return nil
+}
+
+// directSpools remembers, by directory, whether temp files there can use
+// direct I/O (asking the filesystem once).
+var directSpools sync.Map
+
+func directSpool(dir string) bool {
+	if v, ok := directSpools.Load(dir); ok {
+		return v.(bool)
+	}
+	ok := directio.Supported(dir)
+	directSpools.Store(dir, ok)
+	return ok
 }
 
 // fill reads into buf until it is full or r fails; io.EOF is returned as is.
