@@ -26,14 +26,26 @@ import (
 	"github.com/mediagraph/mediagraph/internal/postgres"
 )
 
-// defaultGCPercent trades memory for CPU: the live heap of a media server is
-// small (uploads stream through pooled buffers), and resolving a page of
-// images allocates many short-lived objects. GOGC set in the environment wins.
-const defaultGCPercent = 400
+// The garbage collector's defaults trade memory for CPU, within a bound.
+// The live heap of a media server is small (uploads stream through pooled
+// buffers) and resolving a page of images allocates many short-lived
+// objects, so the heap may grow to three times what is live (GOGC=200; a
+// page of 50 images measured 1.6 ms of CPU at 400, 1.75 at 200 and 2.05 at
+// Go's default of 100) while a soft limit keeps the process's memory near 64 MiB, collecting more often
+// as it gets close (a render that needs more still gets it: the limit is
+// soft, and a 24-megapixel PNG rendered 7% slower under a lower one). GOGC
+// and GOMEMLIMIT set in the environment win.
+const (
+	defaultGCPercent   = 200
+	defaultMemoryLimit = 64 << 20
+)
 
 func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

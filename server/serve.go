@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -107,7 +108,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, onListen func(net.
 		return err
 	}
 	defer a.pool.Close()
-	rendition.Warm()
+	go func() {
+		rendition.Warm()
+		// The compiler's working memory is garbage now: give it back to
+		// the system rather than carry it in the resident set for minutes.
+		debug.FreeOSMemory()
+	}()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {

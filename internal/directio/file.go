@@ -72,7 +72,7 @@ func (w *Writer) Finish() error {
 
 // bufSize is the size of the pooled aligned buffers that WriteFile copies
 // through and that readers read whole blocks into.
-const bufSize = 1 << 20
+const bufSize = 512 << 10
 
 var bufs = sync.Pool{New: func() any {
 	b := Aligned(bufSize)

@@ -40,14 +40,15 @@ var contentTypes = map[media.Format]string{
 	media.FormatAVIF: "image/avif",
 }
 
-// Warm compiles the WebP encoder (WebAssembly) in the background, so that
-// the first WebP rendition after a start does not wait for it. The AVIF
+// Warm compiles the WebP encoder (WebAssembly; nothing where the system's
+// libwebp.so is used), so that the first WebP rendition after a start does
+// not wait for it. It takes a while: call it in the background. The AVIF
 // encoder is left to its first use: it takes about 4 s of CPU and 50 MB of
 // memory to compile, which a server that never serves AVIF (browsers get
 // WebP unless they prefer AVIF) should not pay. WebP's takes 0.8 s and
 // 34 MB.
 func Warm() {
-	go webp.Init()
+	webp.Init()
 }
 
 var extensions = map[media.Format]string{

@@ -145,7 +145,7 @@ func (s *spool) memLimitFor(remaining int64) int64 {
 
 // writeBatch is how many bytes of a spilled file are gathered before they
 // are written, in one call: direct writes cost per call more than per byte.
-const writeBatch = 1 << 20
+const writeBatch = 512 << 10
 
 // receive streams r into a new content, hashing it as it goes. The content
 // stays in memory (pooled chunks, within the shared budget) up to memLimit
