@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image/jpeg"
 	"io"
@@ -50,7 +51,15 @@ func BenchmarkUpload(b *testing.B) {
 		})
 		b.Run("bare-"+label, func(b *testing.B) {
 			dir := b.TempDir()
-			srv := httptest.NewServer(bareHandler(dir))
+			srv := httptest.NewServer(bareHandler(dir, false))
+			defer srv.Close()
+			benchUploads(b, srv.URL+"/graphql", "", base)
+		})
+		// The bare handler made durable as the pipeline's files are: each
+		// copy and its directory entry flushed before the answer.
+		b.Run("bare-fsync-"+label, func(b *testing.B) {
+			dir := b.TempDir()
+			srv := httptest.NewServer(bareHandler(dir, true))
 			defer srv.Close()
 			benchUploads(b, srv.URL+"/graphql", "", base)
 		})
@@ -58,8 +67,9 @@ func BenchmarkUpload(b *testing.B) {
 }
 
 // bareHandler is the baseline: it copies each file part of a multipart
-// request to a new file on disk and answers a constant.
-func bareHandler(dir string) http.Handler {
+// request to a new file on disk and answers a constant; with fsync, it
+// flushes the file and the directory first.
+func bareHandler(dir string, fsync bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mr, err := r.MultipartReader()
 		if err != nil {
@@ -85,6 +95,9 @@ func bareHandler(dir string) http.Handler {
 				return
 			}
 			_, err = io.Copy(f, part)
+			if err == nil && fsync {
+				err = errors.Join(f.Sync(), syncDir(dir))
+			}
 			_ = f.Close()
 			if err != nil {
 				http.Error(w, err.Error(), 400)
@@ -94,6 +107,15 @@ func bareHandler(dir string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"data":{"uploadImage":{"id":"x"}}}`))
 	})
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // benchUploads posts b.N uploads from eight concurrent clients and reports

@@ -79,10 +79,10 @@ var bufs = sync.Pool{New: func() any {
 	return &b
 }}
 
-// WriteFile creates path and writes exactly size bytes of r to it, then
-// makes them durable (Datasync). On any failure, a body of another size
-// included, the file is removed.
-func WriteFile(path string, r io.Reader, size int64, perm os.FileMode) (err error) {
+// WriteFile creates path and writes exactly size bytes of r to it, then,
+// when durable, makes them so (Datasync). On any failure, a body of another
+// size included, the file is removed.
+func WriteFile(path string, r io.Reader, size int64, perm os.FileMode, durable bool) (err error) {
 	f, err := Create(path, perm)
 	if err != nil {
 		return err
@@ -123,6 +123,9 @@ func WriteFile(path string, r io.Reader, size int64, perm os.FileMode) (err erro
 	}
 	if err := w.Finish(); err != nil {
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return Datasync(f)
 }

@@ -43,7 +43,7 @@ func TestWriteFile_ExactBytesAtEverySize(t *testing.T) {
 	for _, n := range sizes {
 		data := pattern(n)
 		path := filepath.Join(dir, fmt.Sprint(n))
-		if err := WriteFile(path, bytes.NewReader(data), int64(n), 0o644); err != nil {
+		if err := WriteFile(path, bytes.NewReader(data), int64(n), 0o644, n%2 == 0); err != nil {
 			t.Fatalf("%d bytes: %v", n, err)
 		}
 		got, err := os.ReadFile(path)
@@ -63,7 +63,7 @@ func TestWriteFile_BodyOfAnotherSizeLeavesNothing(t *testing.T) {
 	data := bytes.Repeat([]byte{1}, bufSize+10)
 	for _, declared := range []int64{int64(len(data)) - 1, int64(len(data)) + 1, 5} {
 		path := filepath.Join(dir, fmt.Sprint(declared))
-		if err := WriteFile(path, bytes.NewReader(data), declared, 0o644); err == nil {
+		if err := WriteFile(path, bytes.NewReader(data), declared, 0o644, true); err == nil {
 			t.Errorf("declared %d of %d bytes: no error", declared, len(data))
 		}
 		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {

@@ -81,7 +81,7 @@ type Store struct {
 	madeDirs   sync.Map
 	flusher    *flusher // group commit of flushes; nil: each Put flushes its own (always with direct I/O)
 	noFsync    bool
-	direct     bool // bodies in memory are written with O_DIRECT
+	direct     bool // bodies in memory are written with O_DIRECT; spooled ones were
 
 	signingKey  []byte
 	maxPixels   int64
@@ -139,7 +139,7 @@ func New(cfg Config) (*Store, error) {
 		}
 	}
 	s.noFsync = cfg.NoFsync
-	s.direct = !s.noFsync && directio.Supported(s.spool)
+	s.direct = directio.Supported(s.spool)
 	if haveSyncfs && !s.direct {
 		s.flusher = newFlusher(syncFS(s.originals))
 	}
@@ -230,13 +230,17 @@ func (s *Store) Put(ctx context.Context, blob media.Blob) (map[string]any, error
 }
 
 // putDirect writes a body that is not a spooled file (one held in memory)
-// straight to its place with direct I/O, then makes its directory entry
-// durable: no temporary file and no dirty pages to flush. Nothing serves a
+// straight to its place with direct I/O, then (unless MEDIA_FSYNC=false)
+// makes it and its directory entry durable: no temporary file and no dirty
+// pages to flush. Nothing serves a
 // key before its row exists, so a half-written file is never seen, and one
 // left by a crash is a guarded key without a row, which the sweep removes.
 func (s *Store) putDirect(ctx context.Context, dest string, blob media.Blob) error {
-	if err := directio.WriteFile(dest, contextReader{ctx, blob.Body}, blob.Size, 0o644); err != nil {
+	if err := directio.WriteFile(dest, contextReader{ctx, blob.Body}, blob.Size, 0o644, !s.noFsync); err != nil {
 		return err
+	}
+	if s.noFsync {
+		return nil
 	}
 	if err := syncDir(filepath.Dir(dest)); err != nil {
 		_ = os.Remove(dest)
