@@ -4464,7 +4464,7 @@ func (ec *executionContext) marshalNImageEdge2githubᚗcomᚋmediagraphᚋmediag
 }
 
 func (ec *executionContext) marshalNImageEdge2ᚕgithubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []ImageEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalEdges(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImageEdge2githubᚗcomᚋmediagraphᚋmediagraphᚋgraphᚐImageEdge(ctx, sel, v[i])

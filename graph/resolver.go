@@ -5,6 +5,7 @@
 package graph
 
 //go:generate go tool gqlgen generate
+//go:generate go run ./internal/inlineedges generated.go
 
 import "github.com/mediagraph/mediagraph/internal/media"
 
