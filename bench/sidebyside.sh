@@ -17,7 +17,8 @@
 #   WARMUP=n        unmeasured requests first (load's default: one per client
 #                   for uploads, four per client for pages)
 #   SERVERS="mediagraph apollo bare"   which servers, in this order (bare
-#                   is skipped in page mode: it has no gallery)
+#                   is skipped in page mode: it has no gallery); bare-fsync
+#                   is the bare handler flushing each file as mediagraph does
 #   APOLLO_WORKERS=1  Node processes (node:cluster) for the Apollo server
 #   MEDIA_FSYNC=true  passed to mediagraph (its default: files are flushed
 #                   before their rows commit; the Apollo server never flushes)
@@ -172,6 +173,13 @@ for server in $SERVERS; do
 			continue
 		fi
 		start_server bare "$port" /healthz "$work/load" -serve-bare "127.0.0.1:$port" -dir "$work/bare-files"
+		;;
+	bare-fsync)
+		if [[ $MODE == page ]]; then
+			echo "bare-fsync: skipped in page mode (it only stores uploads)" >&2
+			continue
+		fi
+		start_server bare-fsync "$port" /healthz "$work/load" -serve-bare "127.0.0.1:$port" -dir "$work/bare-files" -fsync
 		;;
 	*)
 		echo "unknown server $server (want mediagraph, apollo or bare)" >&2

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"image/jpeg"
 	"io"
@@ -22,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mediagraph/mediagraph/bench/bare"
 )
 
 // The upload benchmarks send the same requests to the whole pipeline
@@ -51,7 +52,7 @@ func BenchmarkUpload(b *testing.B) {
 		})
 		b.Run("bare-"+label, func(b *testing.B) {
 			dir := b.TempDir()
-			srv := httptest.NewServer(bareHandler(dir, false))
+			srv := httptest.NewServer(bare.Handler(dir, false))
 			defer srv.Close()
 			benchUploads(b, srv.URL+"/graphql", "", base)
 		})
@@ -59,63 +60,11 @@ func BenchmarkUpload(b *testing.B) {
 		// copy and its directory entry flushed before the answer.
 		b.Run("bare-fsync-"+label, func(b *testing.B) {
 			dir := b.TempDir()
-			srv := httptest.NewServer(bareHandler(dir, true))
+			srv := httptest.NewServer(bare.Handler(dir, true))
 			defer srv.Close()
 			benchUploads(b, srv.URL+"/graphql", "", base)
 		})
 	}
-}
-
-// bareHandler is the baseline: it copies each file part of a multipart
-// request to a new file on disk and answers a constant; with fsync, it
-// flushes the file and the directory first.
-func bareHandler(dir string, fsync bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				http.Error(w, err.Error(), 400)
-				return
-			}
-			if part.FormName() == "operations" || part.FormName() == "map" {
-				_, _ = io.Copy(io.Discard, part)
-				continue
-			}
-			f, err := os.CreateTemp(dir, "bare-*")
-			if err != nil {
-				http.Error(w, err.Error(), 500)
-				return
-			}
-			_, err = io.Copy(f, part)
-			if err == nil && fsync {
-				err = errors.Join(f.Sync(), syncDir(dir))
-			}
-			_ = f.Close()
-			if err != nil {
-				http.Error(w, err.Error(), 400)
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"data":{"uploadImage":{"id":"x"}}}`))
-	})
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // benchUploads posts b.N uploads from eight concurrent clients and reports

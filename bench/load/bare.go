@@ -11,58 +11,20 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/mediagraph/mediagraph/bench/bare"
 )
 
-// bareAnswer is all the bare handler says, whatever it was sent.
-const bareAnswer = `{"data":{"uploadImage":{"id":"x","sha256":"x"}}}`
-
-// bareHandler is the floor under any upload server: it copies each file part
-// of a multipart request to a new temp file in dir and answers a constant.
-// No GraphQL, no hashing, no validation, no database, no flush.
-func bareHandler(dir string) http.Handler {
+// bareHandler serves the bare upload handler with a health check.
+func bareHandler(dir string, fsync bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
-	mux.HandleFunc("POST /graphql", func(w http.ResponseWriter, r *http.Request) {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			if part.FileName() == "" { // operations, map
-				_, _ = io.Copy(io.Discard, part)
-				continue
-			}
-			f, err := os.CreateTemp(dir, "bare-*")
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			_, err = io.Copy(f, part)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, bareAnswer)
-	})
+	mux.Handle("POST /graphql", bare.Handler(dir, fsync))
 	return mux
 }
 
 // serveBare runs the bare handler on addr until SIGINT or SIGTERM.
-func serveBare(addr, dir string) error {
+func serveBare(addr, dir string, fsync bool) error {
 	if dir == "" {
 		return errors.New("-serve-bare needs -dir")
 	}
@@ -71,7 +33,7 @@ func serveBare(addr, dir string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := &http.Server{Addr: addr, Handler: bareHandler(dir), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: bareHandler(dir, fsync), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Printf("bare upload handler (pid %d) on %s, files to %s", os.Getpid(), addr, dir)

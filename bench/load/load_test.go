@@ -31,7 +31,7 @@ func TestUpload_BareHandlerStoresEachRequestsUniqueBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	srv := httptest.NewServer(bareHandler(dir))
+	srv := httptest.NewServer(bareHandler(dir, false))
 	defer srv.Close()
 	c := &client{o: options{url: srv.URL + "/graphql", timeout: time.Minute}, http: srv.Client(), runID: "test"}
 	for range 2 {

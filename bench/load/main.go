@@ -65,6 +65,7 @@ type options struct {
 func run(args []string, stdout io.Writer) error {
 	var o options
 	var sizeText, bareAddr, bareDir string
+	var bareFsync bool
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/graphql", "GraphQL endpoint")
 	fs.StringVar(&o.mode, "mode", "upload", "upload (uploadImage with one JPEG) or page (images(first: 50) with owner and avatar)")
@@ -81,6 +82,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "longest one request may take")
 	fs.StringVar(&bareAddr, "serve-bare", "", "instead of driving a server, serve the bare upload handler on this address (:8090)")
 	fs.StringVar(&bareDir, "dir", "", "with -serve-bare: where the handler writes its files")
+	fs.BoolVar(&bareFsync, "fsync", false, "with -serve-bare: flush each file and its directory before answering, as mediagraph does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,7 +90,7 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if bareAddr != "" {
-		return serveBare(bareAddr, bareDir)
+		return serveBare(bareAddr, bareDir, bareFsync)
 	}
 	size, err := parseSize(sizeText)
 	if err != nil {
