@@ -15,7 +15,7 @@ func alignOffset(b []byte) int {
 // O_DIRECT at Block alignment, asking the filesystem (statx
 // STATX_DIOALIGN) about a probe file that it then removes.
 func Supported(dir string) bool {
-	f, err := os.CreateTemp(dir, "direct-probe-*")
+	f, err := os.CreateTemp(dir, ProbePrefix+"*")
 	if err != nil {
 		return false
 	}

@@ -22,3 +22,7 @@ func Aligned(n int) []byte {
 
 // RoundUp is n rounded up to a whole number of blocks.
 func RoundUp(n int) int { return (n + Block - 1) / Block * Block }
+
+// ProbePrefix starts the name of the file Supported creates and removes in
+// the directory it asks about: one a crash left behind can go.
+const ProbePrefix = "direct-probe-"

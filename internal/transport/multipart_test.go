@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/mediagraph/mediagraph/internal/directio"
 )
 
 func TestMultipartSingleFile(t *testing.T) {
@@ -238,7 +240,7 @@ func TestPrepareSpool_RemovesOnlyLeftUploads(t *testing.T) {
 	if err := PrepareSpool(dir); err != nil { // creates it
 		t.Fatal(err)
 	}
-	for _, name := range []string{"upload-123", "upload-abc", "put-9", "keep.txt"} {
+	for _, name := range []string{"upload-123", "upload-abc", directio.ProbePrefix + "42", "put-9", "keep.txt"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}

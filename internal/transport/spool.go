@@ -36,9 +36,9 @@ func putChunk(b *[]byte) { bufPool.Put(b) }
 // spoolPrefix starts the name of every temp file an upload spills to.
 const spoolPrefix = "upload-"
 
-// PrepareSpool creates dir and removes the temp files of uploads an
-// interrupted run left there; other files are left alone, since the
-// directory may be shared.
+// PrepareSpool creates dir and removes the temp files of uploads (and the
+// probe of direct I/O) an interrupted run left there; other files are left
+// alone, since the directory may be shared.
 func PrepareSpool(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -48,7 +48,7 @@ func PrepareSpool(dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), spoolPrefix) {
+		if strings.HasPrefix(e.Name(), spoolPrefix) || strings.HasPrefix(e.Name(), directio.ProbePrefix) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
