@@ -36,19 +36,37 @@ func marshalEdges(ctx context.Context, sel ast.SelectionSet, n int, marshal func
 	return ret
 }
 
-// asksForPlaceholder reports whether the edges' selection asks for
-// node.placeholder, fragments included.
+// asksForPlaceholder reports whether the edges' selection asks for a
+// placeholder anywhere below them (an image's, its owner's avatar's, ...),
+// fragments, aliases, skip and include taken into account.
 func asksForPlaceholder(ctx context.Context, sel ast.SelectionSet) bool {
 	op := graphql.GetOperationContext(ctx)
-	for _, edge := range graphql.CollectFields(op, sel, []string{"ImageEdge"}) {
-		if edge.Name != "node" {
-			continue
+	var below func(ast.SelectionSet, int) bool
+	below = func(sel ast.SelectionSet, depth int) bool {
+		if depth > maxSelectionDepth {
+			return true // deeper than any query the complexity limit lets through: be safe
 		}
-		for _, f := range graphql.CollectFields(op, edge.Selections, []string{"Image"}) {
-			if f.Name == "placeholder" {
+		for _, f := range graphql.CollectFields(op, sel, objectTypes) {
+			if f.Name == "placeholder" || below(f.Selections, depth+1) {
 				return true
 			}
 		}
+		return false
 	}
-	return false
+	return below(sel, 0)
 }
+
+// objectTypes are the schema's object types, which fragments below an edge
+// may be conditioned on.
+var objectTypes = func() []string {
+	var names []string
+	for name, def := range parsedSchema.Types {
+		if def.Kind == ast.Object {
+			names = append(names, name)
+		}
+	}
+	return names
+}()
+
+// maxSelectionDepth bounds the walk of asksForPlaceholder.
+const maxSelectionDepth = 32

@@ -40,8 +40,9 @@ func edgesSelection(t *testing.T, query string) (context.Context, ast.SelectionS
 	return graphql.WithOperationContext(context.Background(), op), sel
 }
 
-// Edges are marshalled in one goroutine unless placeholders are asked for,
-// however the query spells it: fragments, aliases, skip and include.
+// Edges are marshalled in one goroutine unless a placeholder is asked for
+// anywhere below them, however the query spells it: fragments, aliases,
+// skip and include.
 func TestAsksForPlaceholder(t *testing.T) {
 	for _, tc := range []struct {
 		query string
@@ -56,6 +57,10 @@ func TestAsksForPlaceholder(t *testing.T) {
 		{`{ images(first: 50) { edges { node { placeholder @skip(if: true) } } } }`, false},
 		{`{ images(first: 50) { edges { node { placeholder @include(if: false) id } } } }`, false},
 		{`{ me { images(first: 5) { edges { node { placeholder } } } } }`, true},
+		{`{ images(first: 50) { edges { node { owner { avatar { placeholder } } } } } }`, true},
+		{`{ images(first: 50) { edges { node { owner { images(first: 2) { edges { node { placeholder } } } } } } } }`, true},
+		{`{ images(first: 50) { edges { node { owner { ...U } } } } } fragment U on User { avatar { placeholder } }`, true},
+		{`{ images(first: 50) { edges { node { owner { avatar { url placeholder @skip(if: true) } } } } } }`, false},
 	} {
 		ctx, sel := edgesSelection(t, tc.query)
 		if got := asksForPlaceholder(ctx, sel); got != tc.want {

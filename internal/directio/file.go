@@ -29,6 +29,9 @@ type Writer struct {
 // capacity to be padded (with zeros) to the next block, which Finish cuts
 // off again.
 func (w *Writer) WriteChunks(chunks [][]byte) error {
+	if len(chunks) == 0 {
+		return nil
+	}
 	if w.odd {
 		return errors.New("directio: write after a partial block")
 	}
@@ -87,11 +90,12 @@ func WriteFile(path string, r io.Reader, size int64, perm os.FileMode, durable b
 	if err != nil {
 		return err
 	}
+	done := false
 	defer func() {
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
-		if err != nil {
+		if err != nil || !done { // a panic of the reader too
 			_ = os.Remove(path)
 		}
 	}()
@@ -124,15 +128,18 @@ func WriteFile(path string, r io.Reader, size int64, perm os.FileMode, durable b
 	if err := w.Finish(); err != nil {
 		return err
 	}
-	if !durable {
-		return nil
+	if durable {
+		if err := Datasync(f); err != nil {
+			return err
+		}
 	}
-	return Datasync(f)
+	done = true
+	return nil
 }
 
 // ReaderAt reads a file opened for direct I/O at any offset and length,
 // through an aligned buffer that keeps the last whole blocks read, so that
-// the small sequential reads of a parser cost one disk read per MiB.
+// the small sequential reads of a parser cost one disk read per 512 KiB.
 // It is safe for concurrent use.
 type ReaderAt struct {
 	f    *os.File

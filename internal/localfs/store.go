@@ -298,6 +298,13 @@ func (s *Store) mkdir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	// The new directory's own entry must be durable too before a row names
+	// a file in it (once per directory and process: it may be new).
+	if !s.noFsync && s.flusher == nil {
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
+	}
 	s.madeDirs.Store(dir, true)
 	return nil
 }

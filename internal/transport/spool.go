@@ -198,7 +198,7 @@ func (s *spool) receive(r io.Reader, remaining int64) (*content, error) {
 	c.size = total
 	h.Sum(c.sum[:0])
 	if c.f != nil {
-		if err := c.writePending(); err != nil {
+		if err := c.writePending(); err != nil { // what is left: possibly nothing
 			return nil, &storageError{err}
 		}
 		c.mem = nil
