@@ -188,7 +188,7 @@ func routes(cfg config, svc *media.Service, files storeFiles, authn *auth.Authen
 		OnUploadBytes:     m.ObserveUpload,
 		Observer:          m,
 	}, log)
-	gql = authn.Middleware(gql)
+	gql = authn.Middleware(admitQueries(queryLimit(), gql))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /graphql", m.Route("graphql", gql))
