@@ -75,7 +75,7 @@ func (w *Writer) Finish() error {
 
 // bufSize is the size of the pooled aligned buffers that WriteFile copies
 // through and that readers read whole blocks into.
-const bufSize = 512 << 10
+const bufSize = 256 << 10
 
 var bufs = sync.Pool{New: func() any {
 	b := Aligned(bufSize)
@@ -139,7 +139,7 @@ func WriteFile(path string, r io.Reader, size int64, perm os.FileMode, durable b
 
 // ReaderAt reads a file opened for direct I/O at any offset and length,
 // through an aligned buffer that keeps the last whole blocks read, so that
-// the small sequential reads of a parser cost one disk read per 512 KiB.
+// the small sequential reads of a parser cost one disk read per 256 KiB.
 // It is safe for concurrent use.
 type ReaderAt struct {
 	f    *os.File
