@@ -31,6 +31,9 @@ type HandlerConfig struct {
 	OnUploadBytes func(int64)
 	// Observer, when set, records every operation.
 	Observer OperationObserver
+	// MaxConcurrentQueries bounds the queries executing at once (others
+	// wait their turn); 0 means no bound.
+	MaxConcurrentQueries int
 }
 
 // NewHandler returns the /graphql endpoint: our hardened transports (JSON
@@ -62,6 +65,9 @@ func NewHandler(svc *media.Service, cfg HandlerConfig, log *slog.Logger) http.Ha
 		srv.Use(extension.FixedComplexityLimit(cfg.Complexity))
 	}
 	srv.Use(operationMetrics{obs: cfg.Observer})
+	if cfg.MaxConcurrentQueries > 0 {
+		srv.Use(newQueryAdmission(cfg.MaxConcurrentQueries))
+	}
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	return csrfGate(withRequest(svc, srv))
