@@ -80,28 +80,24 @@ func (r *Resolver) countLater(ctx context.Context, q media.ImageQuery) func() (i
 }
 
 // prefetchUser puts the user, and the user's avatar when withAvatar, in the
-// request's loaders without waiting for a batch to gather. Should a
-// statement fail, nothing is primed and the fields load (and report the
-// error) as they would without it.
+// request's loaders without waiting for a batch to gather (both in one
+// round trip). Should the statement fail, nothing is primed and the fields
+// load (and report the error) as they would without it.
 func prefetchUser(ctx context.Context, id string, withAvatar bool) {
 	rq := requestFrom(ctx)
-	users, err := rq.svc.UsersByID(ctx, []string{id})
-	if err != nil {
+	if !withAvatar {
+		users, err := rq.svc.UsersByID(ctx, []string{id})
+		if u, ok := users[id]; err == nil && ok {
+			rq.users.Prime(id, u)
+		}
 		return
 	}
-	u, ok := users[id]
-	if !ok {
+	u, avatar, ok, err := rq.svc.UserWithAvatar(ctx, id)
+	if err != nil || !ok {
 		return
 	}
 	rq.users.Prime(id, u)
-	if !withAvatar || u.AvatarID == nil {
-		return
-	}
-	imgs, err := rq.svc.ImagesByID(ctx, []string{*u.AvatarID})
-	if err != nil {
-		return
-	}
-	if img, ok := imgs[*u.AvatarID]; ok {
-		rq.images.Prime(img.ID, img)
+	if avatar != nil {
+		rq.images.Prime(avatar.ID, *avatar)
 	}
 }

@@ -46,6 +46,9 @@ type Repository interface {
 	UsersByID(ctx context.Context, ids []string) (map[string]User, error)
 	// ImagesByID returns the images that exist among ids.
 	ImagesByID(ctx context.Context, ids []string) (map[string]Image, error)
+	// UserWithAvatar returns the user and the user's avatar (nil when none)
+	// in one round trip; ok is false when there is no such user.
+	UserWithAvatar(ctx context.Context, id string) (u User, avatar *Image, ok bool, err error)
 	// GalleryImagesBySHA256 returns the owner's gallery images with those digests.
 	GalleryImagesBySHA256(ctx context.Context, ownerID string, digests []string) (map[string]Image, error)
 	// ListImages returns a page of the owner's gallery.

@@ -94,6 +94,15 @@ func (s *Service) UsersByID(ctx context.Context, ids []string) (map[string]User,
 	return s.repo.UsersByID(ctx, validIDs(ids))
 }
 
+// UserWithAvatar returns the user and the user's avatar (nil when none),
+// both public, in one round trip; ok is false when there is no such user.
+func (s *Service) UserWithAvatar(ctx context.Context, id string) (User, *Image, bool, error) {
+	if !IsID(id) {
+		return User{}, nil, false, nil
+	}
+	return s.repo.UserWithAvatar(ctx, id)
+}
+
 // ImagesByID returns the images among ids that exist, whoever owns them; the
 // caller decides what the viewer may see.
 func (s *Service) ImagesByID(ctx context.Context, ids []string) (map[string]Image, error) {

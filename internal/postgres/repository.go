@@ -102,6 +102,31 @@ func (r *Repository) UsersByID(ctx context.Context, ids []string) (map[string]me
 	return out, rows.Err()
 }
 
+// UserWithAvatar returns the user and the user's avatar, both statements in
+// one batch: one round trip.
+func (r *Repository) UserWithAvatar(ctx context.Context, id string) (media.User, *media.Image, bool, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	b.Queue(`SELECT `+imageColumns+` FROM images WHERE id = (SELECT avatar_id FROM users WHERE id = $1)`, id)
+	br := r.pool.SendBatch(ctx, b)
+	defer br.Close()
+	u, err := scanUser(br.QueryRow())
+	if errors.Is(err, pgx.ErrNoRows) {
+		return media.User{}, nil, false, nil
+	}
+	if err != nil {
+		return media.User{}, nil, false, fmt.Errorf("load user: %w", err)
+	}
+	avatar, err := scanImage(br.QueryRow())
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return u, nil, true, br.Close()
+	case err != nil:
+		return media.User{}, nil, false, fmt.Errorf("load avatar: %w", err)
+	}
+	return u, &avatar, true, br.Close()
+}
+
 // userForUpdate locks the user's row for the rest of tx.
 func userForUpdate(ctx context.Context, tx pgx.Tx, userID string) (media.User, error) {
 	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, userID))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mediagraph/mediagraph/internal/media"
 )
@@ -101,5 +102,38 @@ func TestEnsureUser_NameWithNULDoesNotFail(t *testing.T) {
 	again, err := r.EnsureUser(ctx, subject, "Ann\x00Lee")
 	if err != nil || again.ID != u.ID {
 		t.Errorf("second sighting: %+v, %v", again, err)
+	}
+}
+
+// UserWithAvatar finds a user and the avatar together, a user without an
+// avatar with none, and no one for an id no user has.
+func TestUserWithAvatar(t *testing.T) {
+	r, _ := repo(t)
+	ctx := context.Background()
+	u := newUser(t, r)
+	got, avatar, ok, err := r.UserWithAvatar(ctx, u.ID)
+	if err != nil || !ok || got.ID != u.ID || avatar != nil {
+		t.Fatalf("without an avatar: %+v, %+v, %v, %v", got, avatar, ok, err)
+	}
+	av := newImage(u.ID)
+	av.Kind = media.KindAvatar
+	if err := r.GuardKeys(ctx, []string{av.StorageKey}, time.Hour, true); err != nil {
+		t.Fatal(err)
+	}
+	crop := &media.Crop{X: 1, Y: 2, Width: 3, Height: 4}
+	withAvatar, err := r.ReplaceAvatar(ctx, av, crop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, avatar, ok, err = r.UserWithAvatar(ctx, u.ID)
+	if err != nil || !ok || got.ID != u.ID || got.AvatarID == nil || *got.AvatarID != *withAvatar.AvatarID ||
+		got.AvatarCrop == nil || *got.AvatarCrop != *crop {
+		t.Fatalf("with an avatar: user %+v, %v, %v", got, ok, err)
+	}
+	if avatar == nil || avatar.ID != *withAvatar.AvatarID || avatar.StorageKey != av.StorageKey || avatar.Kind != media.KindAvatar {
+		t.Fatalf("avatar %+v, want the row of %s", avatar, av.StorageKey)
+	}
+	if _, _, ok, err := r.UserWithAvatar(ctx, "00000000-0000-0000-0000-000000000000"); ok || err != nil {
+		t.Errorf("no such user: ok %v, %v", ok, err)
 	}
 }
