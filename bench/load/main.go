@@ -354,14 +354,23 @@ type pageAnswer struct {
 	}
 }
 
-func checkPageDeep(body []byte, avatar bool) error {
+// decodePage decodes an answer to an images query.
+func decodePage(body []byte) (pageAnswer, error) {
+	var p pageAnswer
 	a, err := decodeAnswer(body)
 	if err != nil {
-		return err
+		return p, err
 	}
-	var p pageAnswer
 	if err := json.Unmarshal(a.Data["images"], &p); err != nil {
-		return fmt.Errorf("data.images: %w", err)
+		return p, fmt.Errorf("data.images: %w", err)
+	}
+	return p, nil
+}
+
+func checkPageDeep(body []byte, avatar bool) error {
+	p, err := decodePage(body)
+	if err != nil {
+		return err
 	}
 	if len(p.Edges) != 50 || !p.PageInfo.HasNextPage || p.PageInfo.EndCursor == nil {
 		return fmt.Errorf("want 50 edges and a next page, got %d edges, hasNextPage %v", len(p.Edges), p.PageInfo.HasNextPage)
@@ -390,13 +399,9 @@ func (c *client) seedGallery() error {
 	if err != nil {
 		return err
 	}
-	a, err := decodeAnswer(body)
+	have, err := decodePage(body)
 	if err != nil {
 		return err
-	}
-	var have pageAnswer
-	if err := json.Unmarshal(a.Data["images"], &have); err != nil {
-		return fmt.Errorf("data.images: %w", err)
 	}
 	var small bytes.Buffer
 	if err := jpeg.Encode(&small, noise(64, 64), &jpeg.Options{Quality: 92}); err != nil {
